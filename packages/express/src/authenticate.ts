@@ -1,0 +1,89 @@
+import type { Request, Response } from 'express'
+import type { Context } from './context.js'
+import { readCookie, writeLoginCookie } from './cookie.js'
+import { AuthRocket, type Login } from './helper.js'
+import { LOGIN_PARAMS, withoutParams } from './request-url.js'
+
+const BEARER = /^Bearer +([^\s]+) *$/i
+
+function tokenParam(req: Request): string | undefined {
+  const url = req.originalUrl
+  const q = url.indexOf('?')
+  if (q === -1 || !url.includes('token=', q)) return undefined
+  return new URLSearchParams(url.slice(q + 1)).get('token') ?? undefined
+}
+
+/** This request's path and query without the login parameters, never a protocol-relative `//host`. */
+function cleanLocation(req: Request): string {
+  return withoutParams(req.originalUrl, LOGIN_PARAMS).replace(/^[/\\]+/, '/')
+}
+
+/** A GET arriving from LoginRocket with `?token=`: keep a valid token in the cookie, then drop it from the URL. */
+async function acceptTokenParam(ctx: Context, req: Request, res: Response, token: string): Promise<void> {
+  const checked = await ctx.verify(token)
+  if (checked.status === 'valid') writeLoginCookie(ctx.options, req, res, token, checked.claims.exp)
+  res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+  res.redirect(302, cleanLocation(req))
+}
+
+async function fromBearer(ctx: Context, token: string): Promise<{ login: Login | null; error: string | null }> {
+  const checked = await ctx.verify(token)
+  if (checked.status === 'valid') return { login: { token, claims: checked.claims }, error: null }
+  return { login: null, error: checked.status === 'expired' ? 'The access token expired' : 'The access token is invalid' }
+}
+
+/** The cookie's login, renewed when it has expired or is close to it; a bad cookie is cleared. */
+async function fromCookie(ctx: Context, req: Request, res: Response, token: string): Promise<Login | null> {
+  const checked = await ctx.verify(token)
+  if (checked.status === 'invalid') {
+    ctx.clearCookie(req, res)
+    return null
+  }
+  if (checked.status === 'valid' && !checked.renewSoon) return { token, claims: checked.claims }
+
+  const renewal = await ctx.renew(token, checked.claims)
+  if (renewal.status === 'renewed') {
+    writeLoginCookie(ctx.options, req, res, renewal.token, renewal.claims.exp)
+    return { token: renewal.token, claims: renewal.claims }
+  }
+  if (renewal.status === 'ended') {
+    ctx.clearCookie(req, res)
+    return null
+  }
+  // LoginRocket is unreachable: a still-valid token keeps working; the cookie stays for a later renewal.
+  return checked.status === 'valid' ? { token, claims: checked.claims } : null
+}
+
+/**
+ * Works out who the request is from and attaches the helper. Returns true when it answered the
+ * request itself (the redirect that takes `?token=` out of the address bar).
+ */
+export async function authenticate(ctx: Context, req: Request, res: Response): Promise<boolean> {
+  const { cookieName } = ctx.options
+  let login: Login | null = null
+  let error: string | null = null
+
+  if (cookieName !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+    const param = tokenParam(req)
+    if (param !== undefined) {
+      await acceptTokenParam(ctx, req, res, param)
+      return true
+    }
+  }
+
+  const authorization = req.headers.authorization
+  const bearer = authorization === undefined ? null : BEARER.exec(authorization)
+  if (bearer) {
+    ;({ login, error } = await fromBearer(ctx, bearer[1]!))
+  } else if (cookieName !== null) {
+    const token = readCookie(req.headers.cookie, cookieName)
+    if (token !== undefined && token !== '') login = await fromCookie(ctx, req, res, token)
+  }
+  attach(req, res, new AuthRocket(ctx, req, res, login, error))
+  return false
+}
+
+export function attach(req: Request, res: Response, helper: AuthRocket): void {
+  req.authrocket = helper
+  res.locals.authrocket = helper
+}

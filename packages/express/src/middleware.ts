@@ -1,0 +1,33 @@
+import type { NextFunction, Request, Response } from 'express'
+import { attach, authenticate } from './authenticate.js'
+import { createContext, setDefaultContext } from './context.js'
+import { AuthRocket } from './helper.js'
+import { resolveOptions, type ArMiddlewareOptions } from './options.js'
+
+/**
+ * The Airlock middleware: reads the login token (a `?token=` from LoginRocket, a bearer token or
+ * the login cookie), verifies and renews it, and sets `req.authrocket` / `res.locals.authrocket`.
+ * Settings are checked here, once; a bad one throws a TypeError that names it.
+ *
+ * @example
+ * app.use(cookieParser())
+ * app.use(arMiddleware()) // LOGINROCKET_URL from the environment
+ * @public
+ */
+export function arMiddleware(options: ArMiddlewareOptions = {}) {
+  const ctx = createContext(resolveOptions(options, process.env))
+  setDefaultContext(ctx)
+
+  return async function arMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (req.authrocket !== undefined) return next()
+    let answered = false
+    try {
+      answered = await authenticate(ctx, req, res)
+    } catch (error) {
+      // Nothing a client sends may fail the request: whatever went wrong, it is anonymous.
+      ctx.options.logger.warn(`airlock: request treated as anonymous after an unexpected error: ${(error as Error).message}`)
+      attach(req, res, new AuthRocket(ctx, req, res, null))
+    }
+    if (!answered) next()
+  }
+}

@@ -1,0 +1,46 @@
+import type { Request } from 'express'
+
+const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+
+/** Parameters that carry login state in a URL; never kept in a link back to the app. */
+export const LOGIN_PARAMS = ['token', 'session', 'account']
+
+type TrustFn = (address: string | undefined, hop: number) => boolean
+
+/** The request's Host, from X-Forwarded-Host only when Express's `trust proxy` trusts the peer. */
+function requestHost(req: Request): string {
+  let host = req.headers.host
+  const forwarded = req.headers['x-forwarded-host']
+  if (typeof forwarded === 'string' && forwarded !== '') {
+    const trust = req.app?.get('trust proxy fn') as TrustFn | undefined
+    if (trust?.(req.socket?.remoteAddress, 0)) host = forwarded.split(',', 1)[0]!.trim()
+  }
+  return host !== undefined && HOST.test(host) ? host : 'localhost'
+}
+
+/** The app's origin: `appUrl` when configured, else built from this request. */
+export function requestOrigin(req: Request, appUrl: string | null): string {
+  return appUrl ?? `${req.protocol}://${requestHost(req)}`
+}
+
+/** `url` (a path with optional query) without the named query parameters. */
+export function withoutParams(url: string, names: readonly string[]): string {
+  const q = url.indexOf('?')
+  if (q === -1) return url
+  const query = new URLSearchParams(url.slice(q + 1))
+  for (const name of names) query.delete(name)
+  const rest = query.toString()
+  return url.slice(0, q) + (rest === '' ? '' : `?${rest}`)
+}
+
+/** A URL with query parameters appended; `undefined` values are skipped. */
+export function withParams(base: string, params: Record<string, unknown> | undefined): string {
+  if (params === undefined || params === null) return base
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null) query.append(name, String(value))
+  }
+  const text = query.toString()
+  if (text === '') return base
+  return base + (base.includes('?') ? '&' : '?') + text
+}
