@@ -23,14 +23,24 @@ export function requestOrigin(req: Request, appUrl: string | null): string {
   return appUrl ?? `${req.protocol}://${requestHost(req)}`
 }
 
-/** `url` (a path with optional query) without the named query parameters. */
+function paramName(pair: string): string {
+  const name = pair.split('=', 1)[0]!.replace(/\+/g, ' ')
+  try {
+    return decodeURIComponent(name)
+  } catch {
+    return name
+  }
+}
+
+/** `url` (a path with optional query) without the named query parameters; the rest is kept byte for byte. */
 export function withoutParams(url: string, names: readonly string[]): string {
   const q = url.indexOf('?')
   if (q === -1) return url
-  const query = new URLSearchParams(url.slice(q + 1))
-  for (const name of names) query.delete(name)
-  const rest = query.toString()
-  return url.slice(0, q) + (rest === '' ? '' : `?${rest}`)
+  const kept = url
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => pair !== '' && !names.includes(paramName(pair)))
+  return url.slice(0, q) + (kept.length === 0 ? '' : `?${kept.join('&')}`)
 }
 
 /** A URL with query parameters appended; `undefined` values are skipped. */

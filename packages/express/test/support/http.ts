@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http'
+import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface Running {
@@ -30,5 +30,19 @@ export function setCookies(response: Response): { name: string; value: string; a
     const [pair, ...rest] = line.split(';')
     const eq = pair!.indexOf('=')
     return { name: pair!.slice(0, eq), value: pair!.slice(eq + 1), attributes: rest.join(';').trim() }
+  })
+}
+
+/** A GET with a Host header of the test's choosing (fetch would replace it). */
+export function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { host } }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
   })
 }

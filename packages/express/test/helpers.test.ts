@@ -1,0 +1,180 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { arMiddleware, cookieParser } from '../src/index.js'
+import { FakeLoginRocket } from './support/fake-loginrocket.js'
+import { EXPRESS_VERSIONS, guideApp } from './support/guide-app.js'
+import { get, getWithHost, serve, type Running } from './support/http.js'
+
+describe.each(EXPRESS_VERSIONS)('helpers with %s', (_name, express) => {
+  let lr: FakeLoginRocket
+  let app: Running
+  let login: { cookie: string }
+
+  beforeAll(async () => {
+    lr = await FakeLoginRocket.start()
+    app = await serve(guideApp(express, { authrocket: { loginrocketUrl: `${lr.url}/` } }))
+    login = { cookie: `arToken=${await lr.sign()}` }
+  })
+  afterAll(async () => {
+    await app.close()
+    await lr.close()
+  })
+
+  it('builds the nav links to LoginRocket, with redirect_uri where asked', async () => {
+    const nav = await (await get(`${app.url}/nav?q=a%20b`, login)).json()
+    const here = `${app.url}/nav?q=a%20b`
+    expect(nav).toEqual({
+      login: `${lr.url}/login`,
+      signup: `${lr.url}/signup`,
+      profile: `${lr.url}/profile?redirect_uri=${encodeURIComponent(here)}`,
+      account: `${lr.url}/accounts/org_1`,
+      accounts: `${lr.url}/accounts?redirect_uri=${encodeURIComponent(here)}`,
+      logout: `${lr.url}/logout?session=kss_1`,
+      requestUri: here,
+      safeThisUri: here,
+      locals: true,
+    })
+  })
+
+  it('points "manage current account" at the account list when no account is selected', async () => {
+    const nav = await (await get(`${app.url}/nav`)).json()
+    expect(nav.account).toBe(`${lr.url}/accounts`)
+    expect(nav.logout).toBe(`${lr.url}/logout`)
+  })
+
+  it("requestUri honours Express's trust proxy, and ignores forwarded headers from untrusted peers", async () => {
+    const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com, inner' }
+    expect((await (await get(`${app.url}/nav`, headers)).json()).requestUri).toBe(`${app.url}/nav`)
+
+    const proxied = guideApp(express, { authrocket: { loginrocketUrl: lr.url } })
+    proxied.set('trust proxy', true)
+    const server = await serve(proxied)
+    try {
+      expect((await (await get(`${server.url}/nav`, headers)).json()).requestUri).toBe('https://app.example.com/nav')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('appUrl replaces the Host header in links and redirects', async () => {
+    const fixed = await serve(guideApp(express, { authrocket: { loginrocketUrl: lr.url }, appUrl: 'https://app.example.com' }))
+    try {
+      const nav = JSON.parse((await getWithHost(`${fixed.url}/nav`, 'evil.example')).body)
+      expect(nav.requestUri).toBe('https://app.example.com/nav')
+      const res = await get(`${fixed.url}/private`)
+      expect(new URL(res.headers.get('location')!).searchParams.get('redirect_uri')).toBe('https://app.example.com/private')
+    } finally {
+      await fixed.close()
+    }
+  })
+
+  it('a malformed Host header cannot inject into links', async () => {
+    for (const host of ['a@evil.example', 'evil.example/x?', 'evil.example"><script>']) {
+      const nav = JSON.parse((await getWithHost(`${app.url}/nav`, host)).body)
+      expect(nav.requestUri).toBe('http://localhost/nav')
+    }
+    const plain = JSON.parse((await getWithHost(`${app.url}/nav`, 'app.example.com:8080')).body)
+    expect(plain.requestUri).toBe('http://app.example.com:8080/nav')
+  })
+
+  it("exposes the current session, user, membership and org in AuthRocket's shapes", async () => {
+    const token = await lr.sign({ claims: { preferred_username: 'dave', locale: 'en', ref: 'ext-1', cs: { plan: 'pro' } } })
+    const probe = express()
+    probe.use(cookieParser())
+    probe.use(arMiddleware({ authrocket: { loginrocketUrl: lr.url } }))
+    probe.get('/', (req, res) => {
+      const ar = req.authrocket!
+      res.json({
+        session: ar.currentSession,
+        membership: ar.currentMembership,
+        org: ar.currentOrg,
+        moderator: ar.hasPermission('forum:moderator'),
+        pattern: ar.hasPermission(/^forum:/g),
+        admin: ar.hasPermission('site:admin'),
+      })
+    })
+    const server = await serve(probe)
+    try {
+      const body = await (await get(server.url, { cookie: `arToken=${token}` })).json()
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+      const org = { object: 'org', id: 'org_1', realm_id: 'rl_test', name: 'Widgets, Inc.', reference: null, custom: {} }
+      const membership = {
+        object: 'membership',
+        id: 'mb_1',
+        permissions: ['forum:moderator'],
+        selected: true,
+        user_id: 'usr_1',
+        org_id: 'org_1',
+        org,
+      }
+      expect(body).toEqual({
+        session: {
+          object: 'session',
+          id: 'kss_1',
+          created_at: new Date(claims.iat * 1000).toISOString(),
+          expires_at: new Date(claims.exp * 1000).toISOString(),
+          token,
+          user_id: 'usr_1',
+          user: {
+            object: 'user',
+            id: 'usr_1',
+            realm_id: 'rl_test',
+            username: 'dave',
+            first_name: 'Dave',
+            last_name: 'Smith',
+            name: 'Dave Smith',
+            email: 'dave@example.com',
+            email_verification: 'verified',
+            locale: 'en',
+            reference: 'ext-1',
+            custom: { plan: 'pro' },
+            memberships: [membership],
+          },
+        },
+        membership,
+        org,
+        moderator: true,
+        pattern: true,
+        admin: false,
+      })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("renders the guide's pug nav with `authrocket` in the view", async () => {
+    const views = mkdtempSync(join(tmpdir(), 'airlock-views-'))
+    writeFileSync(
+      join(views, 'nav.pug'),
+      [
+        'nav',
+        '  if authrocket.currentUser',
+        '    span Hi, #{authrocket.currentUser.first_name}!',
+        '    a(href=authrocket.arProfileUrl({redirect_uri: authrocket.requestUri()})) Manage Profile',
+        "    a(href='/logout') Logout",
+        '  else',
+        '    a(href=authrocket.arSignupUrl()) Signup',
+        '    a(href=authrocket.arLoginUrl()) Login',
+      ].join('\n'),
+    )
+    const site = express()
+    site.set('views', views)
+    site.set('view engine', 'pug')
+    site.use(cookieParser())
+    site.use(arMiddleware({ authrocket: { loginrocketUrl: lr.url } }))
+    site.get('/', (_req, res) => res.render('nav'))
+    const server = await serve(site)
+    try {
+      const loggedIn = await (await get(server.url, login)).text()
+      expect(loggedIn).toContain('<span>Hi, Dave!</span>')
+      expect(loggedIn).toContain(`href="${lr.url}/profile?redirect_uri=${encodeURIComponent(`${server.url}/`)}"`)
+      expect(loggedIn).toContain('<a href="/logout">Logout</a>')
+      const anonymous = await (await get(server.url)).text()
+      expect(anonymous).toContain(`<a href="${lr.url}/signup">Signup</a><a href="${lr.url}/login">Login</a>`)
+    } finally {
+      await server.close()
+    }
+  })
+})
