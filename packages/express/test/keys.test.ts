@@ -36,7 +36,7 @@ describe('keys from the realm JWKS', () => {
     const strangers = await Promise.all(Array.from({ length: 5 }, (_, i) => rsaKey(`unknown-${i}`)))
     const tokens = await Promise.all(strangers.flatMap((key) => [1, 2, 3, 4].map(() => lr.sign({ key }))))
     const users = await Promise.all(tokens.map((token) => userOf(app, token)))
-    expect(users.every((user) => user === null)).toBe(true)
+    expect(users.every((user: unknown) => user === null)).toBe(true)
     expect(lr.jwksHits - before).toBe(1)
   })
 

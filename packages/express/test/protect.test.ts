@@ -1,3 +1,4 @@
+import type { JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arMiddleware, cookieParser, requireLogin, requirePermission } from '../src/index.js'
 import { FakeLoginRocket } from './support/fake-loginrocket.js'
@@ -7,7 +8,7 @@ import { get, serve, type Running } from './support/http.js'
 describe.each(EXPRESS_VERSIONS)('protecting routes with %s', (_name, express) => {
   let lr: FakeLoginRocket
   let app: Running
-  let cookie: (claims?: object) => Promise<{ cookie: string }>
+  let cookie: (claims?: JWTPayload) => Promise<{ cookie: string }>
 
   beforeAll(async () => {
     lr = await FakeLoginRocket.start()

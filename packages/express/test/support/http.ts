@@ -19,13 +19,16 @@ export async function serve(app: RequestListener): Promise<Running> {
   }
 }
 
+/** A response whose JSON body the test reads freely. */
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> }
+
 /** A request that does not follow redirects, so the test sees each answer. */
-export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {
+export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<TestResponse> {
   return fetch(url, { method, headers, redirect: 'manual' })
 }
 
 /** The name=value pairs and attributes of each Set-Cookie header. */
-export function setCookies(response: Response): { name: string; value: string; attributes: string }[] {
+export function setCookies(response: TestResponse): { name: string; value: string; attributes: string }[] {
   return response.headers.getSetCookie().map((line) => {
     const [pair, ...rest] = line.split(';')
     const eq = pair!.indexOf('=')
