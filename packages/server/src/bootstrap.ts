@@ -1,0 +1,47 @@
+import pino, { type Logger } from 'pino'
+import type { ServerConfig } from './config/load.js'
+import { newId, newSecret } from './crypto/ids.js'
+import { loadMasterKey } from './crypto/master-key.js'
+import { secretBox } from './crypto/secret-box.js'
+import { openDatabase } from './db/connect.js'
+import { migrate } from './db/migrate.js'
+import type { Realm } from './db/repositories/realms.js'
+import { createServices, type Services } from './services/index.js'
+import { validateSettings } from './services/realm-settings.js'
+
+export interface Booted {
+  services: Services
+  realm: Realm
+  csrfKey: string
+  /** True when this start created the default realm. */
+  created: boolean
+  close(): Promise<void>
+}
+
+/** Opens the database, migrates it and makes sure the default realm and its keys exist. */
+export async function boot(config: ServerConfig, logger: Logger = pino({ level: config.logLevel })): Promise<Booted> {
+  const db = openDatabase(config)
+  try {
+    await migrate(db)
+    const box = secretBox(loadMasterKey(config.secret, config.dataDir))
+    const services = createServices({ db, box, logger, publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom })
+    const now = services.clock()
+    // The first writer of the setting picks the id, so processes starting together agree on one realm.
+    const realmId = await services.serverSettings.getOrCreate('default_realm_id', newId('rl'))
+    let realm = await services.realms.byId(realmId)
+    let created = false
+    if (!realm) {
+      created = await services.realms.insert(
+        { id: realmId, name: 'Demo', loginrocketUrl: null, isDefault: true, settings: validateSettings({ name: 'Demo' }) },
+        now,
+      )
+      realm = (await services.realms.byId(realmId))!
+    }
+    await services.keys.ensure(realm, now)
+    const csrfKey = await services.serverSettings.getOrCreate('csrf_key', newSecret())
+    return { services, realm, csrfKey, created, close: () => db.close() }
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+}

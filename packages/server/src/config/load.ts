@@ -1,0 +1,84 @@
+import { resolve } from 'node:path'
+
+/** Everything the server needs from its environment, validated once at start-up. */
+export interface ServerConfig {
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string | undefined
+  publicUrl: string
+  /** The master key; when absent a key file in the data folder is used (created on first start). */
+  secret: string | undefined
+  smtpUrl: string | undefined
+  mailFrom: string | undefined
+  trustProxy: boolean
+  logLevel: string
+}
+
+export interface ConfigSources {
+  port?: string | undefined
+  data?: string | undefined
+  publicUrl?: string | undefined
+  env: NodeJS.ProcessEnv
+}
+
+/** A setting that can't be used; the message names it and says what would work. */
+export class ConfigError extends Error {
+  constructor(setting: string, problem: string) {
+    super(`${setting} ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function origin(value: string, setting: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(setting, `must be a URL such as https://login.example.com (got ${JSON.stringify(value)})`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(setting, `must be an http or https URL (got ${JSON.stringify(value)})`)
+  if (url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new ConfigError(setting, `must be an origin without a path, query or credentials, e.g. https://login.example.com (got ${JSON.stringify(value)})`)
+  }
+  return url.origin
+}
+
+export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: ConfigSources): ServerConfig {
+  const portText = portArg ?? env.PORT ?? '4000'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+    throw new ConfigError(portArg ? '--port' : 'PORT', `must be a port number from 1 to 65535 (got ${JSON.stringify(portText)})`)
+  }
+  const databaseUrl = env.DATABASE_URL || undefined
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL (leave it unset to use SQLite in the data folder)')
+  }
+  const publicUrl = origin(publicArg ?? env.AIRLOCK_PUBLIC_URL ?? `http://localhost:${port}`, publicArg ? '--public-url' : 'AIRLOCK_PUBLIC_URL')
+  const secret = env.AIRLOCK_SECRET || undefined
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('AIRLOCK_SECRET', `must be at least 32 characters of random text (got ${secret.length}); e.g. the output of: openssl rand -base64 32`)
+  }
+  const smtpUrl = env.AIRLOCK_SMTP_URL || undefined
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    throw new ConfigError('AIRLOCK_SMTP_URL', 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587')
+  }
+  const trustProxy = env.AIRLOCK_TRUST_PROXY ?? 'false'
+  if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError('AIRLOCK_TRUST_PROXY', 'must be true or false')
+  const logLevel = env.LOG_LEVEL ?? 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent')
+  }
+  return {
+    port,
+    host: env.AIRLOCK_HOST ?? '0.0.0.0',
+    dataDir: resolve(data ?? env.AIRLOCK_DATA ?? './.airlock'),
+    databaseUrl,
+    publicUrl,
+    secret,
+    smtpUrl,
+    mailFrom: env.AIRLOCK_MAIL_FROM || undefined,
+    trustProxy: trustProxy === 'true',
+    logLevel,
+  }
+}

@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely'
+import { fromDbTime, toDbTime } from '../convert.js'
+import type { Database, OneTimeTokenTable } from '../schema.js'
+
+export type TokenPurpose = OneTimeTokenTable['purpose']
+
+export interface OneTimeToken {
+  id: string
+  realmId: string | null
+  userId: string | null
+  purpose: TokenPurpose
+  email: string | null
+  createdAt: Date
+  expiresAt: Date
+}
+
+export function oneTimeTokenRepository(db: Kysely<Database>) {
+  return {
+    /** Stores a new token and voids the user's earlier unused ones of the same purpose, atomically. */
+    async replace(token: OneTimeToken & { tokenHash: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        if (token.userId !== null) {
+          await trx
+            .updateTable('one_time_tokens')
+            .set({ used_at: toDbTime(token.createdAt) })
+            .where('user_id', '=', token.userId)
+            .where('purpose', '=', token.purpose)
+            .where('used_at', 'is', null)
+            .execute()
+        }
+        await trx
+          .insertInto('one_time_tokens')
+          .values({
+            id: token.id,
+            realm_id: token.realmId,
+            user_id: token.userId,
+            purpose: token.purpose,
+            token_hash: token.tokenHash,
+            email: token.email,
+            created_at: toDbTime(token.createdAt),
+            expires_at: toDbTime(token.expiresAt),
+            used_at: null,
+          })
+          .execute()
+      })
+    },
+
+    /** A usable token: right purpose, unused and unexpired. Reading it does not use it up. */
+    async find(purpose: TokenPurpose, tokenHash: string, now: Date): Promise<OneTimeToken | null> {
+      const row = await db
+        .selectFrom('one_time_tokens')
+        .selectAll()
+        .where('purpose', '=', purpose)
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', toDbTime(now))
+        .executeTakeFirst()
+      return row ? toToken(row) : null
+    },
+
+    /** Marks a token used; false when another request used it first. */
+    async consume(id: string, now: Date): Promise<boolean> {
+      const result = await db
+        .updateTable('one_time_tokens')
+        .set({ used_at: toDbTime(now) })
+        .where('id', '=', id)
+        .where('used_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+  }
+}
+
+function toToken(row: OneTimeTokenTable): OneTimeToken {
+  return {
+    id: row.id,
+    realmId: row.realm_id,
+    userId: row.user_id,
+    purpose: row.purpose,
+    email: row.email,
+    createdAt: fromDbTime(row.created_at),
+    expiresAt: fromDbTime(row.expires_at),
+  }
+}
+
+export type OneTimeTokenRepository = ReturnType<typeof oneTimeTokenRepository>

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely'
+import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
+import type { Database, RealmTable } from '../schema.js'
+import { validateSettings, type RealmSettings } from '../../services/realm-settings.js'
+
+export interface Realm {
+  id: string
+  name: string
+  /** Null for the default realm, which is served at the server's public URL. */
+  loginrocketUrl: string | null
+  isDefault: boolean
+  settings: RealmSettings
+  createdAt: Date
+}
+
+function toRealm(row: RealmTable): Realm {
+  return {
+    id: row.id,
+    name: row.name,
+    loginrocketUrl: row.loginrocket_url,
+    isDefault: fromDbBool(row.is_default),
+    settings: validateSettings(JSON.parse(row.settings)),
+    createdAt: fromDbTime(row.created_at),
+  }
+}
+
+export function realmRepository(db: Kysely<Database>) {
+  return {
+    /** Adds a realm; false when one with this id exists already. */
+    async insert(realm: Omit<Realm, 'createdAt'>, now: Date): Promise<boolean> {
+      const result = await db
+        .insertInto('realms')
+        .values({
+          id: realm.id,
+          name: realm.settings.name,
+          loginrocket_url: realm.loginrocketUrl,
+          is_default: toDbBool(realm.isDefault),
+          settings: JSON.stringify(realm.settings),
+          created_at: toDbTime(now),
+          updated_at: toDbTime(now),
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst()
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
+    },
+
+    async byId(id: string): Promise<Realm | null> {
+      const row = await db.selectFrom('realms').selectAll().where('id', '=', id).executeTakeFirst()
+      return row ? toRealm(row) : null
+    },
+
+    async defaultRealm(): Promise<Realm | null> {
+      const row = await db.selectFrom('realms').selectAll().where('is_default', '=', toDbBool(true)).executeTakeFirst()
+      return row ? toRealm(row) : null
+    },
+
+    /** The realm served at `host` (host[:port]), whichever scheme its LoginRocket URL has. */
+    async byHost(host: string): Promise<Realm | null> {
+      const row = await db
+        .selectFrom('realms')
+        .selectAll()
+        .where('loginrocket_url', 'in', [`https://${host}`, `http://${host}`])
+        .executeTakeFirst()
+      return row ? toRealm(row) : null
+    },
+
+    async updateSettings(id: string, settings: RealmSettings, now: Date): Promise<void> {
+      await db
+        .updateTable('realms')
+        .set({ name: settings.name, settings: JSON.stringify(settings), updated_at: toDbTime(now) })
+        .where('id', '=', id)
+        .execute()
+    },
+  }
+}
+
+export type RealmRepository = ReturnType<typeof realmRepository>

@@ -1,0 +1,93 @@
+import type { Kysely } from 'kysely'
+import { fromDbTime, toDbTime } from '../convert.js'
+import type { Database, SessionTable } from '../schema.js'
+
+export interface LoginSession {
+  id: string
+  realmId: string
+  userId: string
+  createdAt: Date
+  expiresAt: Date
+  endedAt: Date | null
+}
+
+function toSession(row: SessionTable): LoginSession {
+  return {
+    id: row.id,
+    realmId: row.realm_id,
+    userId: row.user_id,
+    createdAt: fromDbTime(row.created_at),
+    expiresAt: fromDbTime(row.expires_at),
+    endedAt: fromDbTime(row.ended_at),
+  }
+}
+
+export function sessionRepository(db: Kysely<Database>) {
+  return {
+    async insert(session: LoginSession & { secretHash: string; userAgent: string | null; ip: string | null }): Promise<void> {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: session.id,
+          realm_id: session.realmId,
+          user_id: session.userId,
+          secret_hash: session.secretHash,
+          created_at: toDbTime(session.createdAt),
+          expires_at: toDbTime(session.expiresAt),
+          ended_at: null,
+          user_agent: session.userAgent,
+          ip: session.ip,
+        })
+        .execute()
+    },
+
+    /** The session a browser secret belongs to, if it is still alive at `now`. */
+    async liveBySecretHash(realmId: string, secretHash: string, now: Date): Promise<LoginSession | null> {
+      const row = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('realm_id', '=', realmId)
+        .where('secret_hash', '=', secretHash)
+        .where('ended_at', 'is', null)
+        .where('expires_at', '>', toDbTime(now))
+        .executeTakeFirst()
+      return row ? toSession(row) : null
+    },
+
+    async liveById(realmId: string, id: string, now: Date): Promise<LoginSession | null> {
+      const row = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('realm_id', '=', realmId)
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .where('expires_at', '>', toDbTime(now))
+        .executeTakeFirst()
+      return row ? toSession(row) : null
+    },
+
+    async end(realmId: string, id: string, now: Date): Promise<void> {
+      await db
+        .updateTable('sessions')
+        .set({ ended_at: toDbTime(now) })
+        .where('realm_id', '=', realmId)
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .execute()
+    },
+
+    /** Ends every live session of a user except `keepId` (after a password change or reset). */
+    async endAllForUser(realmId: string, userId: string, now: Date, keepId?: string): Promise<void> {
+      let query = db
+        .updateTable('sessions')
+        .set({ ended_at: toDbTime(now) })
+        .where('realm_id', '=', realmId)
+        .where('user_id', '=', userId)
+        .where('ended_at', 'is', null)
+      if (keepId) query = query.where('id', '!=', keepId)
+      await query.execute()
+    },
+  }
+}
+
+export type SessionRepository = ReturnType<typeof sessionRepository>

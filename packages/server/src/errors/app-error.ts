@@ -1,0 +1,30 @@
+/** Stable error codes, each with the HTTP status it maps to. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_setting: 400,
+  invalid_redirect_uri: 400,
+  csrf_failed: 403,
+  session_ended: 401,
+  invalid_token: 401,
+  not_found: 404,
+  realm_not_found: 404,
+  rate_limited: 429,
+  database_unavailable: 503,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+/** An expected failure with a stable code; its message is safe to show to whoever caused it. */
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'AppError'
+    this.code = code
+    this.status = ERROR_STATUS[code]
+    this.details = details
+  }
+}

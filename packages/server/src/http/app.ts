@@ -1,0 +1,66 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { AppError } from '../errors/app-error.js'
+import { assetRoutes } from '../routes/assets.js'
+import { jwksRoutes } from '../routes/connect/jwks.js'
+import { renewRoutes } from '../routes/connect/renew.js'
+import { healthRoutes } from '../routes/health.js'
+import { loginRoutes } from '../routes/hosted/login.js'
+import { logoutRoutes } from '../routes/hosted/logout.js'
+import { signupRoutes } from '../routes/hosted/signup.js'
+import type { Services } from '../services/index.js'
+import { csrfProtection } from './csrf.js'
+import type { AppEnv } from './env.js'
+import { errorHandler } from './errors.js'
+import { resolveRealm } from './realm.js'
+import { securityHeaders } from './security-headers.js'
+
+export interface AppOptions {
+  /** Trust X-Forwarded-For/-Host/-Proto from the proxy in front. */
+  trustProxy: boolean
+  /** The HMAC key for CSRF tokens, shared by every process. */
+  csrfKey: string
+}
+
+/** The HTTP app: every route over the given services. It opens no socket; `main.ts` serves it. */
+export function createApp(services: Services, options: AppOptions) {
+  const app = new Hono<AppEnv>()
+  const log = services.logger
+
+  app.use(async function requestLog(c, next) {
+    const started = performance.now()
+    await next()
+    // The path only: queries carry tokens and redirect URIs.
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), realm: c.get('realm')?.id }, 'request')
+  })
+  app.use(async function clientIp(c, next) {
+    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined
+    let peer = 'unknown'
+    try {
+      peer = getConnInfo(c).remote.address ?? 'unknown'
+    } catch {
+      // Requests made in-process (tests through app.request) have no socket.
+    }
+    c.set('clientIp', forwarded || peer)
+    await next()
+  })
+  app.route('/', healthRoutes(services))
+  app.route('/', assetRoutes())
+
+  app.use(bodyLimit({ maxSize: 2 * 1024 * 1024, onError: () => { throw new AppError('bad_request', 'That form was too large to send.') } }))
+  app.use(resolveRealm(services, options.trustProxy))
+  app.use(securityHeaders())
+  app.route('/', jwksRoutes(services))
+  app.route('/', renewRoutes(services))
+  app.use(csrfProtection(options.csrfKey))
+  app.route('/', loginRoutes(services))
+  app.route('/', signupRoutes(services))
+  app.route('/', logoutRoutes(services))
+
+  app.notFound(() => {
+    throw new AppError('not_found', 'There is no page at this address.')
+  })
+  app.onError(errorHandler(log))
+  return app
+}

@@ -1,0 +1,14 @@
+import type { Realm } from '../db/repositories/realms.js'
+
+/** What the middleware chain puts on each request's context. */
+export type AppEnv = {
+  Variables: {
+    realm: Realm
+    /** The realm's LoginRocket URL (an origin), where its pages are served. */
+    loginrocketUrl: string
+    /** The CSRF token for forms on this page. */
+    csrf: string
+    /** The client's address (the peer's, or X-Forwarded-For's first when proxies are trusted). */
+    clientIp: string
+  }
+}

@@ -1,0 +1,40 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../../http/env.js'
+import type { Services } from '../../services/index.js'
+import { field } from '../../services/validation.js'
+import { LoginPage } from '../../views/pages/login.js'
+import { browserLogin, completeLogin, readFlow, sendBack } from './flow.js'
+
+const FAILED = 'That email and password don’t match an account. Check them and try again.'
+
+/** GET and POST /login. A browser already logged in goes straight back (single sign-on) unless prompt=login. */
+export function loginRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+
+  app.get('/login', async (c) => {
+    const flow = await readFlow(c)
+    const current = await browserLogin(c, services)
+    if (current && c.req.query('prompt') !== 'login') return sendBack(c, services, flow, current.user, current.session)
+    return c.html(<LoginPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
+  })
+
+  app.post('/login', async (c) => {
+    const flow = await readFlow(c)
+    const form = await c.req.parseBody()
+    const email = field(form, 'email')
+    const password = field(form, 'password', false)
+    const realm = c.get('realm')
+    const page = (status: 401 | 403, failure: string) =>
+      c.html(<LoginPage realm={realm} csrf={c.get('csrf')} email={email.slice(0, 300)} failure={failure} carry={flow.carry} hidden={flow.hidden} />, status)
+
+    const outcome = await services.users.login(realm, email, password, services.clock())
+    if (!outcome.ok) {
+      return outcome.reason === 'inactive'
+        ? page(403, 'This account has been disabled. Contact the app’s support to turn it back on.')
+        : page(401, FAILED)
+    }
+    return completeLogin(c, services, flow, outcome.user)
+  })
+
+  return app
+}

@@ -1,0 +1,51 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../../http/env.js'
+import type { Services } from '../../services/index.js'
+import { field } from '../../services/validation.js'
+import { MessagePage } from '../../views/pages/message.js'
+import { SignupPage } from '../../views/pages/signup.js'
+import { completeLogin, readFlow } from './flow.js'
+
+/** GET and POST /signup, as the realm's `signup` and field settings say. */
+export function signupRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+
+  const closed = (c: Context<AppEnv>, carry: string) =>
+    c.html(
+      <MessagePage realm={c.get('realm')} title="Signup is closed" link={{ href: `/login${carry}`, text: 'Log in instead' }}>
+        <p>{c.get('realm').settings.signup === 'invitation' ? 'You need an invitation to join.' : 'New accounts can’t be created here.'}</p>
+      </MessagePage>,
+      403,
+    )
+
+  app.get('/signup', async (c) => {
+    const flow = await readFlow(c)
+    if (c.get('realm').settings.signup !== 'open') return closed(c, flow.carry)
+    return c.html(<SignupPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
+  })
+
+  app.post('/signup', async (c) => {
+    const flow = await readFlow(c)
+    const realm = c.get('realm')
+    if (realm.settings.signup !== 'open') return closed(c, flow.carry)
+    const form = await c.req.parseBody()
+    const values = {
+      email: field(form, 'email'),
+      first_name: field(form, 'first_name'),
+      last_name: field(form, 'last_name'),
+      username: field(form, 'username'),
+    }
+    const outcome = await services.users.signup(
+      realm,
+      { email: values.email, password: field(form, 'password', false), firstName: values.first_name, lastName: values.last_name, username: values.username },
+      services.clock(),
+    )
+    if (!outcome.ok) {
+      const kept = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.slice(0, 300)]))
+      return c.html(<SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
+    }
+    return completeLogin(c, services, flow, outcome.value)
+  })
+
+  return app
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino'
+import type { Db } from '../db/connect.js'
+import { mailRepository } from '../db/repositories/mails.js'
+import { oneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
+import { realmRepository } from '../db/repositories/realms.js'
+import { serverSettingRepository } from '../db/repositories/server-settings.js'
+import { sessionRepository } from '../db/repositories/sessions.js'
+import { signingKeyRepository } from '../db/repositories/signing-keys.js'
+import { userRepository } from '../db/repositories/users.js'
+import type { SecretBox } from '../crypto/secret-box.js'
+import { keyService } from './keys.js'
+import { linkService } from './links.js'
+import { createMailer } from './mailer.js'
+import { sessionService } from './sessions.js'
+import { tokenService } from './tokens.js'
+import { userService } from './users.js'
+
+export interface ServicesOptions {
+  db: Db
+  box: SecretBox
+  logger: Logger
+  /** The server's public URL (an origin): where the default realm is served. */
+  publicUrl: string
+  /** SMTP URL for outgoing mail; without it mail goes to the outbox. */
+  smtpUrl?: string | undefined
+  mailFrom?: string | undefined
+  clock?: () => Date
+}
+
+/** Builds every service over one database; nothing here reads the environment or opens sockets. */
+export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, clock = () => new Date() }: ServicesOptions) {
+  const kysely = db.kysely
+  const keys = keyService(signingKeyRepository(kysely), box)
+  const realms = realmRepository(kysely)
+  const mails = mailRepository(kysely)
+  return {
+    db,
+    logger,
+    publicUrl,
+    clock,
+    realms,
+    keys,
+    tokens: tokenService(keys),
+    sessions: sessionService(sessionRepository(kysely)),
+    users: userService(userRepository(kysely)),
+    links: linkService(oneTimeTokenRepository(kysely)),
+    mails,
+    mailer: createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock }),
+    serverSettings: serverSettingRepository(kysely),
+    /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
+    loginrocketUrlOf: (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl,
+  }
+}
+
+export type Services = ReturnType<typeof createServices>

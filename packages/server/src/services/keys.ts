@@ -1,0 +1,126 @@
+import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto'
+import type { SecretBox } from '../crypto/secret-box.js'
+import { newId } from '../crypto/ids.js'
+import type { Realm } from '../db/repositories/realms.js'
+import type { SigningKeyRecord, SigningKeyRepository } from '../db/repositories/signing-keys.js'
+
+type CryptoKey = webcrypto.CryptoKey
+
+/** How long a new key is published before it signs: verifiers' JWKS caches have seen it by then. */
+export const PUBLISH_AHEAD_MS = 15 * 60_000
+/** Margin after the last token an old key signed has expired, before it leaves the JWKS. */
+const RETIRE_MARGIN_MS = 5 * 60_000
+
+export interface PublicJwk {
+  kty: 'RSA'
+  kid: string
+  alg: 'RS256'
+  use: 'sig'
+  n: string
+  e: string
+  x5c: [string]
+}
+
+function newKeyRecord(realmId: string, alg: 'RS256' | 'HS256', box: SecretBox, now: Date, signsFrom: Date): SigningKeyRecord {
+  const id = newId('key')
+  if (alg === 'HS256') {
+    const secret = `jsk_${randomBytes(32).toString('base64url')}`
+    return { id, realmId, alg, publicKey: null, secretSealed: box.seal(secret), createdAt: now, signsFrom, retireAt: null }
+  }
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return {
+    id,
+    realmId,
+    alg,
+    publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    secretSealed: box.seal(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
+    createdAt: now,
+    signsFrom,
+    retireAt: null,
+  }
+}
+
+const realmAlg = (realm: Realm): 'RS256' | 'HS256' => (realm.settings.jwt_algo === 'hs256' ? 'HS256' : 'RS256')
+
+/** A realm's signing keys: creation, rotation, the JWKS, and the key material for signing and verifying. */
+export function keyService(repo: SigningKeyRepository, box: SecretBox) {
+  const imported = new Map<string, Promise<CryptoKey>>()
+
+  function material(key: SigningKeyRecord, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+    const cacheKey = `${key.id}:${usage}`
+    let found = imported.get(cacheKey)
+    if (!found) {
+      const secret = box.open(key.secretSealed)
+      found =
+        key.alg === 'HS256'
+          ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage])
+          : usage === 'sign'
+            ? webcrypto.subtle.importKey('pkcs8', pemBody(secret), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
+            : webcrypto.subtle.importKey('spki', Buffer.from(key.publicKey!, 'base64'), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify'])
+      imported.set(cacheKey, found)
+    }
+    return found
+  }
+
+  return {
+    /** Gives a realm the key its algorithm needs, signing at once (a realm with no key yet has no verifiers to warn). */
+    async ensure(realm: Realm, now: Date): Promise<void> {
+      const live = await repo.live(realm.id, now)
+      if (live.some((k) => k.alg === realmAlg(realm))) return
+      await repo.insert(newKeyRecord(realm.id, realmAlg(realm), box, now, now))
+    },
+
+    /** Publishes a new key now, signing with it after PUBLISH_AHEAD_MS; the old ones leave once their tokens expire. */
+    async rotate(realm: Realm, now: Date): Promise<SigningKeyRecord> {
+      const alg = realmAlg(realm)
+      const signsFrom = new Date(now.getTime() + PUBLISH_AHEAD_MS)
+      const fresh = newKeyRecord(realm.id, alg, box, now, signsFrom)
+      const old = (await repo.live(realm.id, now)).filter((k) => k.alg === alg && k.retireAt === null)
+      await repo.insert(fresh)
+      const lastTokenExpires = signsFrom.getTime() + realm.settings.jwt_minutes * 60_000
+      await repo.setRetireAt(old.map((k) => k.id), new Date(lastTokenExpires + RETIRE_MARGIN_MS))
+      return fresh
+    },
+
+    /** The key tokens are signed with now: the newest of the realm's algorithm whose signing time has come. */
+    async signing(realm: Realm, now: Date): Promise<{ record: SigningKeyRecord; key: CryptoKey }> {
+      const live = await repo.live(realm.id, now)
+      const record = live.find((k) => k.alg === realmAlg(realm) && k.signsFrom <= now)
+      if (!record) throw new Error(`realm ${realm.id} has no signing key for ${realmAlg(realm)}`)
+      return { record, key: await material(record, 'sign') }
+    },
+
+    /** Every key a token of this realm may have been signed with, by kid. */
+    async verifying(realm: Realm, now: Date): Promise<Map<string, { alg: string; key: () => Promise<CryptoKey> }>> {
+      const live = await repo.live(realm.id, now)
+      return new Map(live.map((k) => [k.id, { alg: k.alg, key: () => material(k, 'verify') }]))
+    },
+
+    /** The published keys: every live RS256 key (HS256 secrets are never published). */
+    async jwks(realm: Realm, now: Date): Promise<{ keys: PublicJwk[] }> {
+      const live = await repo.live(realm.id, now)
+      return {
+        keys: live
+          .filter((k) => k.alg === 'RS256' && k.publicKey !== null)
+          .map((k) => {
+            const jwk = createPublicKey({ key: Buffer.from(k.publicKey!, 'base64'), format: 'der', type: 'spki' }).export({ format: 'jwk' })
+            return { kty: 'RSA', kid: k.id, alg: 'RS256', use: 'sig', n: jwk.n!, e: jwk.e!, x5c: [k.publicKey!] }
+          }),
+      }
+    },
+
+    /** What an app configures as AUTHROCKET_JWT_KEY: the signing public key (RS256), or the shared secret (HS256). */
+    async appKey(realm: Realm, now: Date): Promise<string> {
+      const live = await repo.live(realm.id, now)
+      const key = live.find((k) => k.alg === realmAlg(realm) && k.signsFrom <= now) ?? live.find((k) => k.alg === realmAlg(realm))
+      if (!key) throw new Error(`realm ${realm.id} has no key`)
+      return key.alg === 'HS256' ? box.open(key.secretSealed) : key.publicKey!
+    },
+  }
+}
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')
+}
+
+export type KeyService = ReturnType<typeof keyService>

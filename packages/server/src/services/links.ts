@@ -1,0 +1,45 @@
+import { hashSecret, newId, newSecret } from '../crypto/ids.js'
+import type { OneTimeToken, OneTimeTokenRepository, TokenPurpose } from '../db/repositories/one-time-tokens.js'
+
+const LIFETIME_MS: Record<TokenPurpose, number> = {
+  password_reset: 30 * 60_000,
+  email_verification: 24 * 60 * 60_000,
+  admin_setup: 24 * 60 * 60_000,
+}
+
+/**
+ * Single-use links (password reset, email verification): 256 random bits in the link, only their hash
+ * stored, expiring, and a newer link of the same kind voids the older ones.
+ */
+export function linkService(tokens: OneTimeTokenRepository) {
+  return {
+    async create(purpose: TokenPurpose, owner: { realmId: string | null; userId: string | null; email?: string | null }, now: Date): Promise<string> {
+      const secret = newSecret()
+      await tokens.replace({
+        id: newId('ott'),
+        realmId: owner.realmId,
+        userId: owner.userId,
+        purpose,
+        email: owner.email ?? null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + LIFETIME_MS[purpose]),
+        tokenHash: hashSecret(secret),
+      })
+      return secret
+    },
+
+    /** The link's record while it is usable; looking does not use it up. */
+    peek(purpose: TokenPurpose, secret: string | undefined, now: Date): Promise<OneTimeToken | null> {
+      if (!secret || secret.length > 100) return Promise.resolve(null)
+      return tokens.find(purpose, hashSecret(secret), now)
+    },
+
+    /** Uses the link up; null when it was invalid, expired, or used by someone else first. */
+    async consume(purpose: TokenPurpose, secret: string | undefined, now: Date): Promise<OneTimeToken | null> {
+      const found = await this.peek(purpose, secret, now)
+      return found && (await tokens.consume(found.id, now)) ? found : null
+    },
+  }
+}
+
+export type LinkService = ReturnType<typeof linkService>

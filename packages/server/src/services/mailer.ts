@@ -1,0 +1,53 @@
+import nodemailer from 'nodemailer'
+import type { Logger } from 'pino'
+import type { MailRepository } from '../db/repositories/mails.js'
+
+export interface Mail {
+  realmId: string | null
+  to: string
+  subject: string
+  text: string
+}
+
+export interface Mailer {
+  /** Sends (or, without SMTP, stores) a mail. Delivery failures are recorded and logged, never thrown at a user. */
+  send(mail: Mail): Promise<void>
+}
+
+export interface MailerOptions {
+  smtpUrl: string | undefined
+  from: string
+  mails: MailRepository
+  logger: Logger
+  clock: () => Date
+}
+
+const LINK = /https?:\/\/\S+/g
+
+/**
+ * SMTP through nodemailer when AIRLOCK_SMTP_URL is set. Otherwise an outbox: each mail is stored and its
+ * links are logged, so a first run works without a mail server. Every mail is recorded either way.
+ */
+export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOptions): Mailer {
+  const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : null
+  return {
+    async send(mail) {
+      // CR/LF in a header would let a value add headers; addresses and subjects here never need them.
+      const to = mail.to.replace(/[\r\n]/g, '')
+      const subject = mail.subject.replace(/[\r\n]+/g, ' ')
+      if (!transport) {
+        await mails.insert({ ...mail, to, subject, createdAt: clock(), sentAt: null, error: null })
+        logger.info({ to, subject, links: mail.text.match(LINK) ?? [] }, 'mail stored in the outbox (no AIRLOCK_SMTP_URL)')
+        return
+      }
+      let error: string | null = null
+      try {
+        await transport.sendMail({ from, to, subject, text: mail.text })
+      } catch (failure) {
+        error = (failure as Error).message.slice(0, 500)
+        logger.error({ to, subject, error }, 'mail delivery failed')
+      }
+      await mails.insert({ ...mail, to, subject, createdAt: clock(), sentAt: error ? null : clock(), error })
+    },
+  }
+}

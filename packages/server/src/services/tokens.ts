@@ -1,0 +1,71 @@
+import { compactVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
+import type { Realm } from '../db/repositories/realms.js'
+import type { LoginSession } from '../db/repositories/sessions.js'
+import type { User } from '../db/repositories/users.js'
+import type { KeyService } from './keys.js'
+
+/** The realm's issuer: its own setting, else its LoginRocket URL's origin. */
+export function issuerOf(realm: Realm, loginrocketUrl: string): string {
+  return realm.settings.issuer ?? new URL(loginrocketUrl).origin
+}
+
+function displayName(user: User): string | undefined {
+  const name = [user.firstName, user.lastName].filter(Boolean).join(' ')
+  return name || undefined
+}
+
+/** The login token's claims (DESIGN §2); profile claims only when set. */
+function claimsFor(realm: Realm, user: User, session: LoginSession): JWTPayload {
+  const claims: JWTPayload = { rid: realm.id, sid: session.id }
+  const optional: Record<string, unknown> = {
+    preferred_username: user.username ?? undefined,
+    given_name: user.firstName ?? undefined,
+    family_name: user.lastName ?? undefined,
+    name: displayName(user),
+    email: user.email,
+    email_verified: user.emailVerifiedAt !== null,
+    locale: user.locale ?? undefined,
+    ref: user.reference ?? undefined,
+    cs: Object.keys(user.custom).length > 0 ? user.custom : undefined,
+  }
+  for (const [name, value] of Object.entries(optional)) if (value !== undefined) claims[name] = value
+  return claims
+}
+
+export function tokenService(keys: KeyService) {
+  return {
+    async issue(realm: Realm, loginrocketUrl: string, user: User, session: LoginSession, now: Date): Promise<string> {
+      const { record, key } = await keys.signing(realm, now)
+      const iat = Math.floor(now.getTime() / 1000)
+      return new SignJWT(claimsFor(realm, user, session))
+        .setProtectedHeader({ alg: record.alg, kid: record.id, typ: 'JWT' })
+        .setIssuer(issuerOf(realm, loginrocketUrl))
+        .setSubject(user.id)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + realm.settings.jwt_minutes * 60)
+        .sign(key)
+    },
+
+    /**
+     * The claims of a token this realm signed, whether or not it has expired (renewal accepts expired
+     * tokens of live sessions). Null for anything else.
+     */
+    async verifyIgnoringExpiry(realm: Realm, loginrocketUrl: string, token: string, now: Date): Promise<JWTPayload | null> {
+      if (token.length > 8192) return null
+      try {
+        const header = decodeProtectedHeader(token)
+        const known = (await keys.verifying(realm, now)).get(String(header.kid))
+        if (!known || header.alg !== known.alg) return null
+        const { payload } = await compactVerify(token, await known.key(), { algorithms: [known.alg] })
+        const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload
+        if (claims.iss !== issuerOf(realm, loginrocketUrl) || claims.rid !== realm.id) return null
+        if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null
+        return claims
+      } catch {
+        return null
+      }
+    },
+  }
+}
+
+export type TokenService = ReturnType<typeof tokenService>

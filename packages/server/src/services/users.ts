@@ -1,0 +1,130 @@
+import { newId } from '../crypto/ids.js'
+import type { Realm } from '../db/repositories/realms.js'
+import type { User, UserRepository } from '../db/repositories/users.js'
+import { checkPassword, hashPassword, passwordProblem, PASSWORD_MAX } from './passwords.js'
+import {
+  cleanEmail,
+  emailProblem,
+  EMAIL_MAX,
+  textProblem,
+  usernameProblem,
+  type FieldErrors,
+  type Outcome,
+} from './validation.js'
+
+export interface SignupInput {
+  email: string
+  password: string
+  firstName: string
+  lastName: string
+  username: string
+}
+
+export type LoginOutcome = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'inactive' }
+
+export function userService(users: UserRepository) {
+  return {
+    async signup(realm: Realm, input: SignupInput, now: Date): Promise<Outcome<User>> {
+      const { name_field: nameField, username_field: usernameField } = realm.settings
+      const email = cleanEmail(input.email)
+      const errors: FieldErrors = {}
+      const emailError = emailProblem(email)
+      if (emailError) errors.email = emailError
+      if (nameField !== 'hidden') {
+        const first = textProblem(input.firstName, 'first name', nameField === 'required')
+        const last = textProblem(input.lastName, 'last name', nameField === 'required')
+        if (first) errors.first_name = first
+        if (last) errors.last_name = last
+      }
+      if (usernameField !== 'hidden') {
+        const problem = usernameProblem(input.username, usernameField === 'required')
+        if (problem) errors.username = problem
+        else if (input.username && (await users.usernameTaken(realm.id, input.username))) errors.username = 'That username is taken.'
+      }
+      const passwordError = passwordProblem(input.password, { email })
+      if (passwordError) errors.password = passwordError
+      if (!errors.email && (await users.emailTaken(realm.id, email))) {
+        errors.email = 'An account with this email already exists. Log in, or reset your password.'
+      }
+      if (Object.keys(errors).length > 0) return { ok: false, errors }
+
+      const user = await users.insert(
+        {
+          id: newId('usr'),
+          realmId: realm.id,
+          email,
+          emailVerifiedAt: null,
+          passwordHash: await hashPassword(input.password),
+          firstName: nameField === 'hidden' ? null : input.firstName || null,
+          lastName: nameField === 'hidden' ? null : input.lastName || null,
+          username: usernameField === 'hidden' ? null : input.username || null,
+          locale: null,
+          reference: null,
+          custom: {},
+          state: 'active',
+        },
+        now,
+      ).catch(async (error: unknown) => {
+        // Two signups with one email at once: the unique index decides, and the loser gets the form error.
+        if (await users.emailTaken(realm.id, email)) return null
+        throw error
+      })
+      if (user === null) return { ok: false, errors: { email: 'An account with this email already exists. Log in, or reset your password.' } }
+      return { ok: true, value: user }
+    },
+
+    /** Checks a password. Unknown emails cost a hash too, so the two failures look and take the same. */
+    async login(realm: Realm, rawEmail: string, password: string, now: Date): Promise<LoginOutcome> {
+      const email = cleanEmail(rawEmail)
+      const user = email.length <= EMAIL_MAX ? await users.byEmail(realm.id, email) : null
+      const ok = await checkPassword(user?.passwordHash ?? null, password.length <= PASSWORD_MAX ? password : '')
+      if (!ok || !user || password.length > PASSWORD_MAX) return { ok: false, reason: 'invalid' }
+      if (user.state !== 'active') return { ok: false, reason: 'inactive' }
+      await users.update(realm.id, user.id, { lastLoginAt: now }, now)
+      return { ok: true, user: { ...user, lastLoginAt: now } }
+    },
+
+    byId(realm: Realm, id: string): Promise<User | null> {
+      return users.byId(realm.id, id)
+    },
+
+    byEmail(realm: Realm, email: string): Promise<User | null> {
+      const clean = cleanEmail(email)
+      return clean.length <= EMAIL_MAX ? users.byEmail(realm.id, clean) : Promise.resolve(null)
+    },
+
+    async updateNames(realm: Realm, user: User, firstName: string, lastName: string, now: Date): Promise<Outcome<User>> {
+      const required = realm.settings.name_field === 'required'
+      const errors: FieldErrors = {}
+      const first = textProblem(firstName, 'first name', required)
+      const last = textProblem(lastName, 'last name', required)
+      if (first) errors.first_name = first
+      if (last) errors.last_name = last
+      if (Object.keys(errors).length > 0) return { ok: false, errors }
+      await users.update(realm.id, user.id, { firstName: firstName || null, lastName: lastName || null }, now)
+      return { ok: true, value: { ...user, firstName: firstName || null, lastName: lastName || null, updatedAt: now } }
+    },
+
+    /** Sets a new password, after checking the current one when `current` is given. */
+    async changePassword(realm: Realm, user: User, current: string | null, next: string, now: Date): Promise<Outcome<User>> {
+      if (current !== null && !(await checkPassword(user.passwordHash, current.length <= PASSWORD_MAX ? current : ''))) {
+        return { ok: false, errors: { current_password: 'That is not your current password.' } }
+      }
+      const problem = passwordProblem(next, { email: user.email })
+      if (problem) return { ok: false, errors: { new_password: problem } }
+      const passwordHash = await hashPassword(next)
+      await users.update(realm.id, user.id, { passwordHash }, now)
+      return { ok: true, value: { ...user, passwordHash, updatedAt: now } }
+    },
+
+    async markEmailVerified(realm: Realm, user: User, email: string, now: Date): Promise<Outcome<User>> {
+      if (email !== user.email && (await users.emailTaken(realm.id, email, user.id))) {
+        return { ok: false, errors: { email: 'Another account now uses this email address.' } }
+      }
+      await users.update(realm.id, user.id, { email, emailVerifiedAt: now }, now)
+      return { ok: true, value: { ...user, email, emailVerifiedAt: now, updatedAt: now } }
+    },
+  }
+}
+
+export type UserService = ReturnType<typeof userService>

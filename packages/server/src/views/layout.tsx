@@ -1,0 +1,35 @@
+import type { Child } from 'hono/jsx'
+import type { Realm } from '../db/repositories/realms.js'
+
+export interface LayoutProps {
+  realm: Realm
+  title: string
+  children?: Child
+}
+
+/** Every hosted page: the realm's name, logo and colour, a main landmark, readable on a phone. */
+export function Layout({ realm, title, children }: LayoutProps) {
+  const { logo_url: logo } = realm.settings
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${title} · ${realm.name}`}</title>
+        <link rel="stylesheet" href="/assets/airlock.css" />
+        <link rel="stylesheet" href={`/assets/theme.css?c=${realm.settings.color.slice(1)}`} />
+      </head>
+      <body>
+        <header class="brand">
+          {logo ? <img src={logo} alt="" class="logo" /> : null}
+          <span class="realm-name">{realm.name}</span>
+        </header>
+        <main class="card">
+          <h1>{title}</h1>
+          {children}
+        </main>
+      </body>
+    </html>
+  )
+}

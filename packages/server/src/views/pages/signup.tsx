@@ -1,0 +1,39 @@
+import type { Realm } from '../../db/repositories/realms.js'
+import type { FieldErrors } from '../../services/validation.js'
+import { Field, Form } from '../form.js'
+import { Layout } from '../layout.js'
+
+export interface SignupPageProps {
+  realm: Realm
+  csrf: string
+  values?: Record<string, string>
+  errors?: FieldErrors
+  carry: string
+  hidden: Record<string, string | undefined>
+}
+
+export function SignupPage({ realm, csrf, values = {}, errors = {}, carry, hidden }: SignupPageProps) {
+  const { name_field: nameField, username_field: usernameField } = realm.settings
+  const optional = (label: string, mode: string) => (mode === 'optional' ? `${label} (optional)` : label)
+  return (
+    <Layout realm={realm} title="Create your account">
+      <Form csrf={csrf} action={`/signup${carry}`} hidden={hidden}>
+        {nameField !== 'hidden' ? (
+          <div class="row">
+            <Field name="first_name" label={optional('First name', nameField)} value={values.first_name} errors={errors} autocomplete="given-name" required={nameField === 'required'} autofocus />
+            <Field name="last_name" label={optional('Last name', nameField)} value={values.last_name} errors={errors} autocomplete="family-name" required={nameField === 'required'} />
+          </div>
+        ) : null}
+        {usernameField !== 'hidden' ? (
+          <Field name="username" label={optional('Username', usernameField)} value={values.username} errors={errors} autocomplete="nickname" required={usernameField === 'required'} />
+        ) : null}
+        <Field name="email" label="Email" type="email" value={values.email} errors={errors} autocomplete="email" required autofocus={nameField === 'hidden'} />
+        <Field name="password" label="Password" type="password" errors={errors} autocomplete="new-password" required hint="At least 8 characters." />
+        <button type="submit">Create account</button>
+      </Form>
+      <nav class="links" aria-label="Other options">
+        <a href={`/login${carry}`}>Already have an account? Log in</a>
+      </nav>
+    </Layout>
+  )
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
+import pino from 'pino'
+import { boot, type Booted } from '../../src/bootstrap.js'
+import { loadConfig } from '../../src/config/load.js'
+import { createApp } from '../../src/http/app.js'
+import { applyAssignments } from '../../src/services/realm-settings.js'
+import { freshPostgres } from './dialects.js'
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+    probe.on('error', reject)
+  })
+}
+
+export interface TestServer {
+  url: string
+  booted: Booted
+  dataDir: string
+  databaseUrl: string | undefined
+  /** Changes the default realm's settings as `airlock realm settings KEY=VALUE` would. */
+  settings(...assignments: string[]): Promise<void>
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  dialect: 'sqlite' | 'postgres'
+  /** Settings for the default realm, as KEY=VALUE. */
+  settings?: string[]
+  env?: Record<string, string>
+}
+
+/** A real Airlock server on a loopback port, on a fresh SQLite file or PostgreSQL database. */
+export async function startServer({ dialect, settings = [], env = {} }: StartOptions): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-test-'))
+  const database = dialect === 'postgres' ? await freshPostgres() : null
+  const port = await freePort()
+  const config = loadConfig({
+    port: String(port),
+    data: dataDir,
+    publicUrl: `http://127.0.0.1:${port}`,
+    env: { ...(database ? { DATABASE_URL: database.url } : {}), LOG_LEVEL: 'silent', ...env },
+  })
+  const booted = await boot(config, pino({ level: 'silent' }))
+  const server: ServerType = serve({
+    fetch: createApp(booted.services, { trustProxy: false, csrfKey: booted.csrfKey }).fetch,
+    port,
+    hostname: '127.0.0.1',
+  })
+  await new Promise((resolve) => server.once('listening', resolve))
+
+  const testServer: TestServer = {
+    url: `http://127.0.0.1:${port}`,
+    booted,
+    dataDir,
+    databaseUrl: database?.url,
+    async settings(...assignments) {
+      const { services } = booted
+      const realm = (await services.realms.byId(booted.realm.id))!
+      await services.realms.updateSettings(realm.id, applyAssignments(realm.settings, assignments), services.clock())
+    },
+    async close() {
+      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      await new Promise((resolve) => server.close(resolve))
+      await booted.close()
+      await database?.drop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+  if (settings.length > 0) await testServer.settings(...settings)
+  return testServer
+}
