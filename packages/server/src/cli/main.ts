@@ -1,113 +1,19 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util'
-import { serve } from '@hono/node-server'
-import pino from 'pino'
-import { boot } from '../bootstrap.js'
-import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
+import { ConfigError } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
-import { createApp } from '../http/app.js'
-import { applyAssignments } from '../services/realm-settings.js'
+import { runCli } from './run.js'
 
-const USAGE = `Usage:
-  airlock start [--port 4000] [--data ./.airlock] [--public-url URL]
-  airlock init --json [--data DIR] [--public-url URL]
-  airlock realm settings [--realm ID] [KEY=VALUE ...]
-  airlock keys rotate [--realm ID]
-
-Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
-AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, LOG_LEVEL.`
-
-const OPTIONS = {
-  port: { type: 'string' },
-  data: { type: 'string' },
-  'public-url': { type: 'string' },
-  realm: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-async function realmFor(booted: Awaited<ReturnType<typeof boot>>, id: string | undefined) {
-  if (id === undefined) return booted.realm
-  const realm = await booted.services.realms.byId(id)
-  if (!realm) throw new AppError('not_found', `no realm with id ${id}`)
-  return realm
-}
-
-async function summary(booted: Awaited<ReturnType<typeof boot>>) {
-  const { services, realm } = booted
-  return {
-    realm_id: realm.id,
-    loginrocket_url: services.loginrocketUrlOf(realm),
-    jwt_key: await services.keys.appKey(realm, services.clock()),
-    // The admin portal (and its one-time setup link) is not built yet.
-    admin_setup_url: null,
-  }
-}
-
-async function start(config: ServerConfig): Promise<void> {
-  const logger = pino({ level: config.logLevel })
-  const booted = await boot(config, logger)
-  const app = createApp(booted.services, { trustProxy: config.trustProxy, csrfKey: booted.csrfKey })
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
-  })
-  const info = await summary(booted)
-  process.stdout.write(
-    [
-      `Airlock is running at ${config.publicUrl}`,
-      `  Realm "${booted.realm.name}" (${info.realm_id})${booted.created ? ', created now' : ''}`,
-      `  LOGINROCKET_URL=${info.loginrocket_url}`,
-      `  AUTHROCKET_JWT_KEY=${info.jwt_key}`,
-      `  Data: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}`,
-      '',
-    ].join('\n'),
-  )
-  const stop = () => {
-    server.close()
-    void booted.close().then(() => process.exit(0))
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-}
-
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
-  const [command, sub, ...rest] = positionals
-  if (values.help || command === undefined) {
-    process.stdout.write(`${USAGE}\n`)
-    return
-  }
-  const config = loadConfig({ port: values.port, data: values.data, publicUrl: values['public-url'], env: process.env })
-
-  if (command === 'start') return start(config)
-
-  const quiet = pino({ level: 'silent' })
-  const booted = await boot(config, quiet)
-  try {
-    if (command === 'init') {
-      const info = await summary(booted)
-      process.stdout.write(values.json ? `${JSON.stringify(info)}\n` : `${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`)
-    } else if (command === 'realm' && sub === 'settings') {
-      const realm = await realmFor(booted, values.realm)
-      const settings = applyAssignments(realm.settings, rest)
-      if (rest.length > 0) await booted.services.realms.updateSettings(realm.id, settings, booted.services.clock())
-      process.stdout.write(`${JSON.stringify(settings, null, 2)}\n`)
-    } else if (command === 'keys' && sub === 'rotate') {
-      const realm = await realmFor(booted, values.realm)
-      const key = await booted.services.keys.rotate(realm, booted.services.clock())
-      process.stdout.write(`${JSON.stringify({ kid: key.id, published_at: key.createdAt, signs_from: key.signsFrom })}\n`)
-    } else {
-      throw new ConfigError(`"${positionals.join(' ')}"`, `is not a command.\n${USAGE}`)
-    }
-  } finally {
-    await booted.close()
-  }
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof AppError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  process.stderr.write(`airlock: ${known ? (error as Error).message : `failed: ${(error as Error).message}`}\n`)
-  process.exit(known ? 2 : 1)
-})
+// The only place that touches the process: arguments, environment, signals and the exit code.
+runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout }).then(
+  (running) => {
+    if (!running) return
+    const stop = () => void running.stop().then(() => process.exit(0))
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  },
+  (error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof AppError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    process.stderr.write(`airlock: ${known ? (error as Error).message : `failed: ${(error as Error).message}`}\n`)
+    process.exit(known ? 2 : 1)
+  },
+)
