@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { boot, type Booted } from '../../src/bootstrap.js'
 import { loadConfig } from '../../src/config/load.js'
 import { createApp } from '../../src/http/app.js'
@@ -35,10 +35,12 @@ export interface StartOptions {
   /** Settings for the default realm, as KEY=VALUE. */
   settings?: string[]
   env?: Record<string, string>
+  /** Where the server logs; silent by default. */
+  logger?: Logger
 }
 
 /** A real Airlock server on a loopback port, on a fresh SQLite file or PostgreSQL database. */
-export async function startServer({ dialect, settings = [], env = {} }: StartOptions): Promise<TestServer> {
+export async function startServer({ dialect, settings = [], env = {}, logger = pino({ level: 'silent' }) }: StartOptions): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-test-'))
   const database = dialect === 'postgres' ? await freshPostgres() : null
   const port = await freePort()
@@ -48,7 +50,7 @@ export async function startServer({ dialect, settings = [], env = {} }: StartOpt
     publicUrl: `http://127.0.0.1:${port}`,
     env: { ...(database ? { DATABASE_URL: database.url } : {}), LOG_LEVEL: 'silent', ...env },
   })
-  const booted = await boot(config, pino({ level: 'silent' }))
+  const booted = await boot(config, logger)
   const server: ServerType = serve({
     fetch: createApp(booted.services, { trustProxy: false, csrfKey: booted.csrfKey }).fetch,
     port,
