@@ -8,6 +8,7 @@ import { renewRoutes } from '../routes/connect/renew.js'
 import { healthRoutes } from '../routes/health.js'
 import { loginRoutes } from '../routes/hosted/login.js'
 import { logoutRoutes } from '../routes/hosted/logout.js'
+import { profileRoutes } from '../routes/hosted/profile.js'
 import { signupRoutes } from '../routes/hosted/signup.js'
 import type { Services } from '../services/index.js'
 import { csrfProtection } from './csrf.js'
@@ -57,6 +58,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', loginRoutes(services))
   app.route('/', signupRoutes(services))
   app.route('/', logoutRoutes(services))
+  app.route('/', profileRoutes(services))
 
   app.notFound(() => {
     throw new AppError('not_found', 'There is no page at this address.')
