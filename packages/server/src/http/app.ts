@@ -8,6 +8,7 @@ import { renewRoutes } from '../routes/connect/renew.js'
 import { healthRoutes } from '../routes/health.js'
 import { loginRoutes } from '../routes/hosted/login.js'
 import { logoutRoutes } from '../routes/hosted/logout.js'
+import { passwordResetRoutes } from '../routes/hosted/password-reset.js'
 import { profileRoutes } from '../routes/hosted/profile.js'
 import { signupRoutes } from '../routes/hosted/signup.js'
 import type { Services } from '../services/index.js'
@@ -58,6 +59,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', loginRoutes(services))
   app.route('/', signupRoutes(services))
   app.route('/', logoutRoutes(services))
+  app.route('/', passwordResetRoutes(services))
   app.route('/', profileRoutes(services))
 
   app.notFound(() => {

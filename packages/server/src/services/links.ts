@@ -1,7 +1,8 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
 import type { OneTimeToken, OneTimeTokenRepository, TokenPurpose } from '../db/repositories/one-time-tokens.js'
 
-const LIFETIME_MS: Record<TokenPurpose, number> = {
+/** How long each kind of link works. */
+export const LIFETIME_MS: Record<TokenPurpose, number> = {
   password_reset: 30 * 60_000,
   email_verification: 24 * 60 * 60_000,
   admin_setup: 24 * 60 * 60_000,

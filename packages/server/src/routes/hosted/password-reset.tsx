@@ -1,0 +1,128 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../../http/env.js'
+import { passwordResetMail, secretLink, sendInBackground } from '../../services/account-mail.js'
+import type { Services } from '../../services/index.js'
+import { LIFETIME_MS } from '../../services/links.js'
+import { passwordProblem } from '../../services/passwords.js'
+import { cleanEmail, emailProblem, field } from '../../services/validation.js'
+import { MessagePage } from '../../views/pages/message.js'
+import { ForgotPage, ForgotSentPage, ResetPage } from '../../views/pages/password.js'
+import { browserLogin, completeLogin, readFlow, type Flow } from './flow.js'
+
+const MINUTES = Math.round(LIFETIME_MS.password_reset / 60_000)
+
+/**
+ * Forgot password and reset:
+ * - GET/POST /forgot asks for an email and mails a single-use link to the account with that address, if any;
+ *   the answer is the same page, status and (nearly) time either way, so it tells nobody who has an account.
+ * - GET /reset?token= shows the new-password form while the link is usable; POST /reset sets the password,
+ *   uses the link up, ends every other session, confirms the email (the mail reached its owner) and logs in.
+ */
+export function passwordResetRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+
+  const unusable = (c: Context<AppEnv>, flow: Flow) =>
+    c.html(
+      <MessagePage realm={c.get('realm')} title="This link has expired" link={{ href: `/forgot${flow.carry}`, text: 'Get a new link' }}>
+        <p>This password reset link has expired or has already been used. A link works for {MINUTES} minutes, and only once; only the newest link you asked for works.</p>
+      </MessagePage>,
+      410,
+    )
+
+  /** The link's record and its user while both are usable, in this realm; else null. Looking does not use it up. */
+  const usableLink = async (c: Context<AppEnv>, secret: string) => {
+    const realm = c.get('realm')
+    const link = await services.links.peek('password_reset', secret, services.clock())
+    if (!link || link.realmId !== realm.id || !link.userId) return null
+    const user = await services.users.byId(realm, link.userId)
+    if (!user || user.state !== 'active') return null
+    return { link, user }
+  }
+
+  app.get('/forgot', async (c) => {
+    const flow = await readFlow(c)
+    return c.html(<ForgotPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
+  })
+
+  app.post('/forgot', async (c) => {
+    const flow = await readFlow(c)
+    const realm = c.get('realm')
+    const typed = field(await c.req.parseBody(), 'email')
+    const email = cleanEmail(typed)
+    const problem = emailProblem(email)
+    if (problem) {
+      return c.html(
+        <ForgotPage realm={realm} csrf={c.get('csrf')} email={typed.slice(0, 300)} errors={{ email: problem }} carry={flow.carry} hidden={flow.hidden} />,
+        422,
+      )
+    }
+    const user = await services.users.byEmail(realm, email)
+    if (user && user.state === 'active') {
+      const secret = await services.links.create('password_reset', { realmId: realm.id, userId: user.id, email: user.email }, services.clock())
+      const link = secretLink(c.get('loginrocketUrl'), '/reset', secret, flow.hidden.redirect_uri)
+      sendInBackground(services, passwordResetMail(realm, user.email, link))
+    }
+    return c.html(<ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} />)
+  })
+
+  app.get('/reset', async (c) => {
+    const flow = await readFlow(c)
+    const secret = c.req.query('token') ?? ''
+    const found = await usableLink(c, secret)
+    if (!found) return unusable(c, flow)
+    return c.html(<ResetPage realm={c.get('realm')} csrf={c.get('csrf')} token={secret} email={found.user.email} hidden={flow.hidden} />)
+  })
+
+  app.post('/reset', async (c) => {
+    const flow = await readFlow(c)
+    const realm = c.get('realm')
+    const form = await c.req.parseBody()
+    const secret = field(form, 'token')
+    const password = field(form, 'new_password', false)
+    const found = await usableLink(c, secret)
+    if (!found) return unusable(c, flow)
+    const { user } = found
+
+    // Check the password before using the link up, so a typo doesn't cost the user their link.
+    const problem = passwordProblem(password, { email: user.email })
+    if (problem) {
+      return c.html(
+        <ResetPage realm={realm} csrf={c.get('csrf')} token={secret} email={user.email} errors={{ new_password: problem }} hidden={flow.hidden} />,
+        422,
+      )
+    }
+    // Single use, decided by the database: of two posts at once, one wins.
+    if (!(await services.links.consume('password_reset', secret, services.clock()))) return unusable(c, flow)
+
+    const changed = await services.users.changePassword(realm, user, null, password, services.clock())
+    if (!changed.ok) {
+      // Only reachable if the rules changed between the check above and here; the link is spent, so start over.
+      return unusable(c, flow)
+    }
+    // Whoever knew the old password is logged out everywhere; this browser gets a fresh session below.
+    await services.sessions.endOthers(realm, user.id, services.clock())
+    let current = changed.value
+    if (current.emailVerifiedAt === null) {
+      const verified = await services.users.markEmailVerified(realm, current, current.email, services.clock())
+      if (verified.ok) current = verified.value
+    }
+    // Back to the app when it sent the user here; otherwise to a page that says what happened.
+    const sendTo = flow.hidden.redirect_uri || flow.returnTo ? flow : { ...flow, returnTo: '/reset/done' }
+    return completeLogin(c, services, sendTo, current)
+  })
+
+  app.get('/reset/done', async (c) => {
+    const loggedIn = (await browserLogin(c, services)) !== null
+    return c.html(
+      <MessagePage realm={c.get('realm')} title="Password changed" link={{ href: '/login', text: loggedIn ? 'Continue' : 'Log in' }}>
+        <p>
+          {loggedIn
+            ? 'Your password has been changed, and you are logged in. Everywhere else you were logged in, you have been logged out.'
+            : 'Your password has been changed. Log in with your new password.'}
+        </p>
+      </MessagePage>,
+    )
+  })
+
+  return app
+}
