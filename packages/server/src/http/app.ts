@@ -11,6 +11,7 @@ import { logoutRoutes } from '../routes/hosted/logout.js'
 import { passwordResetRoutes } from '../routes/hosted/password-reset.js'
 import { profileRoutes } from '../routes/hosted/profile.js'
 import { signupRoutes } from '../routes/hosted/signup.js'
+import { verifyRoutes } from '../routes/hosted/verify.js'
 import type { Services } from '../services/index.js'
 import { csrfProtection } from './csrf.js'
 import type { AppEnv } from './env.js'
@@ -60,6 +61,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', signupRoutes(services))
   app.route('/', logoutRoutes(services))
   app.route('/', passwordResetRoutes(services))
+  app.route('/', verifyRoutes(services))
   app.route('/', profileRoutes(services))
 
   app.notFound(() => {

@@ -1,9 +1,11 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { mustVerifyFirst } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../services/validation.js'
 import { LoginPage } from '../../views/pages/login.js'
 import { browserLogin, completeLogin, readFlow, sendBack } from './flow.js'
+import { checkEmailPage } from './verify.js'
 
 const FAILED = 'That email and password don’t match an account. Check them and try again.'
 
@@ -14,7 +16,10 @@ export function loginRoutes(services: Services) {
   app.get('/login', async (c) => {
     const flow = await readFlow(c)
     const current = await browserLogin(c, services)
-    if (current && c.req.query('prompt') !== 'login') return sendBack(c, services, flow, current.user, current.session)
+    if (current && c.req.query('prompt') !== 'login') {
+      if (mustVerifyFirst(c.get('realm'), current.user)) return checkEmailPage(c, flow, current.user.email, 'login')
+      return sendBack(c, services, flow, current.user, current.session)
+    }
     return c.html(<LoginPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
@@ -33,6 +38,8 @@ export function loginRoutes(services: Services) {
         ? page(403, 'This account has been disabled. Contact the app’s support to turn it back on.')
         : page(401, FAILED)
     }
+    // A realm that requires a confirmed email gives no token before it is confirmed.
+    if (mustVerifyFirst(realm, outcome.user)) return checkEmailPage(c, flow, outcome.user.email, 'login')
     return completeLogin(c, services, flow, outcome.user)
   })
 

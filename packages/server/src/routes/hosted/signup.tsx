@@ -1,10 +1,12 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { mustVerifyFirst, sendVerificationLink } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { SignupPage } from '../../views/pages/signup.js'
 import { completeLogin, readFlow } from './flow.js'
+import { checkEmailPage } from './verify.js'
 
 /** GET and POST /signup, as the realm's `signup` and field settings say. */
 export function signupRoutes(services: Services) {
@@ -44,7 +46,13 @@ export function signupRoutes(services: Services) {
       const kept = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.slice(0, 300)]))
       return c.html(<SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
     }
-    return completeLogin(c, services, flow, outcome.value)
+    const user = outcome.value
+    if (realm.settings.email_verification !== 'none') {
+      await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
+    }
+    // A realm that requires a confirmed email gives no session or token before it is confirmed.
+    if (mustVerifyFirst(realm, user)) return checkEmailPage(c, flow, user.email, 'signup')
+    return completeLogin(c, services, flow, user)
   })
 
   return app

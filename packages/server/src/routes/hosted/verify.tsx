@@ -1,0 +1,97 @@
+import { Hono, type Context } from 'hono'
+import type { Realm } from '../../db/repositories/realms.js'
+import type { User } from '../../db/repositories/users.js'
+import type { AppEnv } from '../../http/env.js'
+import { sendVerificationLink } from '../../services/account-mail.js'
+import type { Services } from '../../services/index.js'
+import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
+import { MessagePage } from '../../views/pages/message.js'
+import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
+import { readFlow, type Flow } from './flow.js'
+
+/** "Check your email", with the button that sends the link again (login and signup show it too). */
+export function checkEmailPage(c: Context<AppEnv>, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
+  c.header('Cache-Control', 'no-store')
+  return c.html(<CheckEmailPage realm={c.get('realm')} csrf={c.get('csrf')} email={email} reason={reason} carry={flow.carry} hidden={flow.hidden} />)
+}
+
+/**
+ * Email verification:
+ * - GET /verify?token= uses the link up and makes its address the user's confirmed email: the signup address,
+ *   or the new address of a profile change (which another account may have taken meanwhile).
+ * - POST /verify/resend mails a new link to an unconfirmed account with that address, if any; the answer is
+ *   the same either way.
+ */
+export function verifyRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+
+  /** markEmailVerified, with a lost race for the address (the unique index decides) as the same form error. */
+  const confirm = async (realm: Realm, user: User, email: string, now: Date): Promise<Outcome<User>> => {
+    try {
+      return await services.users.markEmailVerified(realm, user, email, now)
+    } catch (error) {
+      const holder = await services.users.byEmail(realm, email)
+      if (holder && holder.id !== user.id) return { ok: false, errors: { email: 'Another account now uses this email address.' } }
+      throw error
+    }
+  }
+
+  app.get('/verify', async (c) => {
+    const flow = await readFlow(c)
+    const realm = c.get('realm')
+    const now = services.clock()
+    const secret = c.req.query('token')
+    const unusable = () =>
+      c.html(
+        <MessagePage realm={realm} title="This link has expired" link={{ href: `/login${flow.carry}`, text: 'Log in' }}>
+          <p>This confirmation link has expired or has already been used; only the newest link we sent works.</p>
+          <p>If you have already confirmed your address, just log in. If not, log in and ask for a new link.</p>
+        </MessagePage>,
+        410,
+      )
+
+    const link = await services.links.peek('email_verification', secret, now)
+    if (!link || link.realmId !== realm.id || !link.userId) return unusable()
+    const user = await services.users.byId(realm, link.userId)
+    if (!user) return unusable()
+    if (!(await services.links.consume('email_verification', secret, now))) return unusable()
+
+    const email = link.email ?? user.email
+    const outcome = await confirm(realm, user, email, now)
+    // Through the login page, so the app gets a fresh token that says the address is confirmed.
+    const back = { href: `/login${flow.carry}`, text: flow.hidden.redirect_uri ? 'Continue' : 'Log in' }
+    if (!outcome.ok) {
+      return c.html(
+        <MessagePage realm={realm} title="This address can’t be confirmed" link={back}>
+          <p>
+            Another account now uses <strong>{email}</strong>, so it can’t become yours. Your account keeps the address <strong>{user.email}</strong>.
+          </p>
+        </MessagePage>,
+        409,
+      )
+    }
+    return c.html(
+      <MessagePage realm={realm} title="Email address confirmed" link={back}>
+        <p>
+          Thank you: <strong>{email}</strong> is confirmed.
+        </p>
+      </MessagePage>,
+    )
+  })
+
+  app.post('/verify/resend', async (c) => {
+    const flow = await readFlow(c)
+    const realm = c.get('realm')
+    const typed = field(await c.req.parseBody(), 'email')
+    const email = cleanEmail(typed)
+    if (emailProblem(email) === null && realm.settings.email_verification !== 'none') {
+      const user = await services.users.byEmail(realm, email)
+      if (user && user.state === 'active' && user.emailVerifiedAt === null) {
+        await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
+      }
+    }
+    return checkEmailPage(c, flow, typed.slice(0, 300), 'resent')
+  })
+
+  return app
+}
