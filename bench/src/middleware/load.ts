@@ -3,19 +3,25 @@
  * runs autocannon for each scenario main.ts asks for and reports back. For the fresh-token
  * scenario it reads the token pool from disk and puts a never-used token in every request.
  */
-import { readFile } from 'node:fs/promises'
 import autocannon from 'autocannon'
 import type { FromLoad, LoadRun, ToLoad } from './protocol.js'
-import type { TokenPool } from './tokens.js'
+import { readTokens } from './tokens.js'
 
-const poolPath = process.env.BENCH_POOL
-if (!poolPath || !process.send) throw new Error('load.ts is started by main.ts (needs BENCH_POOL and an IPC channel)')
+const cacheDir = process.env.BENCH_CACHE ?? ''
+if (cacheDir === '' || !process.send) throw new Error('load.ts is started by main.ts (needs BENCH_CACHE and an IPC channel)')
 const send = (message: FromLoad) => process.send!(message)
 
-const tokens = (JSON.parse(await readFile(poolPath, 'utf8')) as TokenPool).tokens
+let tokens = await readTokens(cacheDir)
 
-function run({ id, spec, durationSec, connections }: LoadRun): Promise<void> {
-  let next = spec.fresh?.start ?? 0
+function cpuUsed(since: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(since)
+  return user + system
+}
+
+async function run({ id, spec, durationSec, connections, poolSize }: LoadRun): Promise<void> {
+  if (spec.fresh !== undefined && tokens.length < poolSize) tokens = await readTokens(cacheDir)
+  const start = spec.fresh?.start ?? 0
+  let next = start
   let exhausted = false
   const fresh = spec.fresh
   let instance: autocannon.Instance | undefined
@@ -25,20 +31,23 @@ function run({ id, spec, durationSec, connections }: LoadRun): Promise<void> {
       ? {}
       : {
           setupRequest(request) {
-            if (next >= tokens.length) {
-              // Never reuse a token (it would be a cache hit): stop here and report it.
-              if (!exhausted) instance?.stop()
+            let token = ''
+            if (next < tokens.length) {
+              token = tokens[next++]!
+            } else if (!exhausted) {
+              // Never reuse a token (it would be a cache hit): stop, and send no login until the
+              // run ends (401s), so main.ts discards this run and repeats it with more tokens.
               exhausted = true
-              next = tokens.length - 1
+              instance?.stop()
             }
-            const token = tokens[next++]!
             request.headers = { ...request.headers, cookie: `${fresh.cookieBefore}${token}${fresh.cookieAfter}` }
             return request
           },
         },
   ]
+  const cpuBefore = process.cpuUsage()
 
-  return new Promise((resolve) => {
+  await new Promise<void>((resolve) => {
     instance = autocannon(
       {
         url: spec.url,
@@ -67,8 +76,9 @@ function run({ id, spec, durationSec, connections }: LoadRun): Promise<void> {
             timeouts: result.timeouts,
             latencyP50Ms: result.latency.p50,
             latencyP99Ms: result.latency.p99,
-            tokensUsed: fresh === undefined ? 0 : next - fresh.start,
+            tokensUsed: next - start,
             exhausted,
+            cpuUs: cpuUsed(cpuBefore),
           })
         }
         resolve()

@@ -8,11 +8,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { FromLoad, FromServer, LoadResult, LoadSpec, ScenarioName, ToLoad, ToServer } from './protocol.js'
-import { BEARER_TOKEN, COOKIE_TOKEN, FIRST_FRESH_TOKEN, startLoginRocket, USER_ID } from './tokens.js'
+import { BEARER_TOKEN, COOKIE_TOKEN, FIRST_FRESH_TOKEN, TokenIssuer, USER_ID } from './tokens.js'
 
 const benchDir = fileURLToPath(new URL('../../', import.meta.url))
 const env = process.env
@@ -24,7 +25,6 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: env.BENCH_WARMUP ?? '2' },
     connections: { type: 'string', default: env.BENCH_CONNECTIONS ?? '32' },
     scenarios: { type: 'string', default: env.BENCH_SCENARIOS ?? 'bare,cookie,bearer,fresh' },
-    pool: { type: 'string', default: env.BENCH_POOL_SIZE ?? '150000' },
     profile: { type: 'boolean', default: env.BENCH_PROFILE === '1' },
     strict: { type: 'boolean', default: env.BENCH_STRICT === '1' },
   },
@@ -36,21 +36,21 @@ function positive(name: string, value: string | undefined): number {
   return n
 }
 
-const ALL: readonly ScenarioName[] = ['bare', 'cookie', 'bearer', 'fresh']
+const ALL: readonly ScenarioName[] = ['bare', 'noop', 'cookie', 'bearer', 'fresh']
 const rounds = Math.round(positive('rounds', args.rounds))
 const durationSec = positive('duration', args.duration)
 const warmupSec = Number(args.warmup) || 0
 const connections = Math.round(positive('connections', args.connections))
-const poolSize = Math.round(positive('pool', args.pool))
 const scenarios = args.scenarios!.split(',').map((s) => s.trim()) as ScenarioName[]
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL.join(', ')}`)
-if (!scenarios.includes('bare')) scenarios.unshift('bare')
+if (new Set(scenarios).size !== scenarios.length) throw new Error('a scenario is listed twice')
 
 /** A target: the scenario's median req/s over bare's. */
 const TARGETS: Partial<Record<ScenarioName, number>> = { cookie: 0.9, fresh: 0.6 }
 
 const DESCRIPTION: Record<ScenarioName, string> = {
   bare: 'no middleware, constant id',
+  noop: 'diagnostic: bare behind two empty middlewares (one sync, one async): Express’s own cost of two layers',
   cookie: 'cookieParser + arMiddleware, login cookie (cached token)',
   bearer: 'cookieParser + arMiddleware, Authorization: Bearer (cached token)',
   fresh: 'cookieParser + arMiddleware, a never-seen cookie token per request (RS256 verify every time)',
@@ -111,23 +111,27 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 // ---------------------------------------------------------------------------------------------
 
 const started = performance.now()
-const freshRuns = scenarios.includes('fresh') ? rounds + (warmupSec > 0 ? 1 : 0) : 0
-const lr = await startLoginRocket(`${benchDir}.cache/middleware-tokens.json`, freshRuns > 0 ? poolSize : FIRST_FRESH_TOKEN, log)
-const { pool } = lr
+const cacheDir = env.BENCH_CACHE_DIR ?? `${benchDir}.cache/middleware`
+const issuer = await TokenIssuer.start(cacheDir, log)
+await issuer.ensure(FIRST_FRESH_TOKEN)
 const profileDir = `${benchDir}profiles`
 if (args.profile) await mkdir(profileDir, { recursive: true })
 
-const server = child('./server.ts', { LOGINROCKET_URL: lr.url }, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
+const server = child('./server.ts', { LOGINROCKET_URL: issuer.url }, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
 const serverReady = await firstMessage<FromServer>(server, 'the server')
-const load = child('./load.ts', { BENCH_POOL: `${benchDir}.cache/middleware-tokens.json` })
+if (serverReady.type !== 'ready') throw new Error('the server did not start')
+const load = child('./load.ts', { BENCH_CACHE: cacheDir })
 const loadReady = await firstMessage<FromLoad>(load, 'the load generator')
-if (loadReady.type !== 'ready' || loadReady.poolSize !== pool.tokens.length) throw new Error('the load generator read another token pool')
+if (loadReady.type !== 'ready') throw new Error('the load generator did not start')
 
-const cookieToken = pool.tokens[COOKIE_TOKEN]!
-const bearerToken = pool.tokens[BEARER_TOKEN]!
+const cookieToken = issuer.tokens[COOKIE_TOKEN]!
+const bearerToken = issuer.tokens[BEARER_TOKEN]!
+const browserCookie = `${COOKIE_BEFORE}${cookieToken}${COOKIE_AFTER}`
 const specs: Record<ScenarioName, LoadSpec> = {
-  bare: { scenario: 'bare', url: serverReady.bareUrl, headers: { ...BROWSER_HEADERS, cookie: `${COOKIE_BEFORE}${cookieToken}${COOKIE_AFTER}` } },
-  cookie: { scenario: 'cookie', url: serverReady.authUrl, headers: { ...BROWSER_HEADERS, cookie: `${COOKIE_BEFORE}${cookieToken}${COOKIE_AFTER}` } },
+  // bare and noop get the same browser request as cookie, so only the server's work differs.
+  bare: { scenario: 'bare', url: serverReady.bareUrl, headers: { ...BROWSER_HEADERS, cookie: browserCookie } },
+  noop: { scenario: 'noop', url: serverReady.noopUrl, headers: { ...BROWSER_HEADERS, cookie: browserCookie } },
+  cookie: { scenario: 'cookie', url: serverReady.authUrl, headers: { ...BROWSER_HEADERS, cookie: browserCookie } },
   bearer: { scenario: 'bearer', url: serverReady.authUrl, headers: { accept: 'application/json', authorization: `Bearer ${bearerToken}` } },
   fresh: {
     scenario: 'fresh',
@@ -137,23 +141,26 @@ const specs: Record<ScenarioName, LoadSpec> = {
   },
 }
 
-// Sanity: the stack logs the token's user in, refuses a forged signature, and nothing is cached yet
-// for the fresh pool (the checks use only the cookie and bearer tokens).
+// Sanity: each app answers as expected, the stack logs the tokens' user in and refuses a forged
+// signature. Only the cookie and bearer tokens are used here: the fresh ones stay unseen.
 const forged = bearerToken.slice(0, -4) + (bearerToken.endsWith('AAAA') ? 'BBBB' : 'AAAA')
 await check('bare', serverReady.bareUrl, {}, 200, USER_ID)
+await check('noop', serverReady.noopUrl, {}, 200, USER_ID)
 await check('anonymous', serverReady.authUrl, {}, 401)
 await check('cookie', serverReady.authUrl, specs.cookie.headers, 200, USER_ID)
 await check('bearer', serverReady.authUrl, specs.bearer.headers, 200, USER_ID)
 await check('forged signature', serverReady.authUrl, { authorization: `Bearer ${forged}` }, 401)
 
-log(`Middleware: ${fileURLToPath(serverReady.middleware)}`)
+log(`Middleware under test: ${fileURLToPath(serverReady.middleware)}`)
 log(
-  `Scenarios: ${scenarios.join(', ')}; ${rounds} round(s) of ${durationSec} s each after a ${warmupSec} s warm-up round; ` +
-    `${connections} connections; ${pool.tokens.length - FIRST_FRESH_TOKEN} fresh tokens available`,
+  `Scenarios ${scenarios.join(', ')}, interleaved: ${warmupSec > 0 ? `a ${warmupSec} s warm-up round, then ` : ''}` +
+    `${rounds} round(s) of ${durationSec} s each; ${connections} connections`,
 )
 
 let nextId = 0
 let freshCursor = FIRST_FRESH_TOKEN
+let peakRps = 0
+let peakFreshRps = 0
 const pending = new Map<number, (message: FromLoad) => void>()
 load.on('message', (message: FromLoad) => {
   if (message.type === 'ready') return
@@ -161,31 +168,96 @@ load.on('message', (message: FromLoad) => {
   pending.delete(message.id)
 })
 
-async function measure(scenario: ScenarioName, seconds: number): Promise<LoadResult> {
-  const id = nextId++
+async function serverCpuUs(): Promise<number> {
+  server.send({ type: 'cpu' } satisfies ToServer)
+  for (;;) {
+    const [message] = (await once(server, 'message')) as [FromServer]
+    if (message.type === 'cpu') return message.us
+  }
+}
+
+/** Busy CPU time of the whole machine so far (all cores, every process), in microseconds. */
+function machineBusyUs(): number {
+  let busy = 0
+  for (const { times } of cpus()) busy += times.user + times.nice + times.sys + times.irq
+  return busy * 1000
+}
+
+interface Measured extends LoadResult {
+  /** The server process's CPU time (all threads, user + system) per response, in microseconds. */
+  cpuUsPerReq: number
+  /** The server's CPU time over the run's wall time: about 1 when its event loop was the bottleneck. */
+  serverCores: number
+  /** CPU used meanwhile by everything but the server, the load generator and this process, in cores. */
+  otherCores: number
+}
+
+/** Unused tokens enough for a fresh-token run of `seconds`, with room to spare; signed while the server is idle. */
+async function prepareFresh(seconds: number, margin = 1): Promise<void> {
+  // Until the fresh scenario has run, the fastest rate seen (none beats bare) or a guess; then twice its best.
+  const rate = peakFreshRps > 0 ? 2 * peakFreshRps : 1.5 * (peakRps || 15_000)
+  await issuer.ensure(freshCursor + Math.ceil(margin * rate * seconds) + 2 * connections)
+}
+
+async function measure(scenario: ScenarioName, seconds: number): Promise<Measured> {
   const spec = specs[scenario]
+  const serverBefore = await serverCpuUs()
+  const machineBefore = machineBusyUs()
+  const selfBefore = process.cpuUsage()
+  const id = nextId++
   const run: ToLoad = {
     type: 'run',
     id,
     durationSec: seconds,
     connections,
+    poolSize: issuer.tokens.length,
     spec: spec.fresh ? { ...spec, fresh: { ...spec.fresh, start: freshCursor } } : spec,
   }
   const answer = new Promise<FromLoad>((resolve) => pending.set(id, resolve))
   load.send(run)
   const message = await answer
   if (message.type !== 'result') throw new Error(`autocannon failed on ${scenario}: ${message.type === 'failed' ? message.message : message.type}`)
+  const self = process.cpuUsage(selfBefore)
+  const machineUs = machineBusyUs() - machineBefore
+  const serverUs = (await serverCpuUs()) - serverBefore
   freshCursor += message.tokensUsed
+  if (message.exhausted) {
+    // Faster than foreseen: this run is void (it ended early, then sent no login). Repeat it.
+    log(`\n  the fresh tokens ran out after ${message.tokensUsed} requests; signing more and repeating the run`)
+    peakFreshRps = Math.max(peakFreshRps, message.tokensUsed / seconds, message.rps)
+    await prepareFresh(seconds, 1.5)
+    return measure(scenario, seconds)
+  }
   if (message.errors > 0 || message.non2xx > 0) {
     throw new Error(`${scenario}: ${message.non2xx} non-2xx answers and ${message.errors} errors; the figures would be meaningless`)
   }
-  if (message.exhausted) {
-    throw new Error(`the fresh-token pool ran out during a ${seconds} s run; raise --pool (now ${poolSize})`)
+  peakRps = Math.max(peakRps, message.rps)
+  if (scenario === 'fresh') peakFreshRps = Math.max(peakFreshRps, message.rps)
+  const others = machineUs - serverUs - message.cpuUs - (self.user + self.system)
+  return {
+    ...message,
+    cpuUsPerReq: serverUs / message.responses,
+    serverCores: serverUs / 1e6 / message.elapsedSec,
+    otherCores: Math.max(0, others / 1e6 / message.elapsedSec),
   }
-  return message
 }
 
+async function prepareRound(seconds: number): Promise<void> {
+  if (scenarios.includes('fresh')) await prepareFresh(seconds)
+}
+
+/** The share of all cores busy over the next `ms`: anything else running on the machine skews the figures. */
+async function busyShare(ms: number): Promise<number> {
+  const before = machineBusyUs()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  return (machineBusyUs() - before) / 1000 / ms / cpus().length
+}
+
+const busy = await busyShare(1000)
+log(`Machine before the run: ${(busy * 100).toFixed(0)}% of ${cpus().length} cores busy${busy > 0.1 ? ' — other processes are running; the figures will be noisy' : ''}`)
+
 if (warmupSec > 0) {
+  await prepareRound(warmupSec)
   process.stdout.write('Warm-up:')
   for (const scenario of scenarios) {
     const r = await measure(scenario, warmupSec)
@@ -194,8 +266,9 @@ if (warmupSec > 0) {
   process.stdout.write('\n')
 }
 
-const results = new Map<ScenarioName, LoadResult[]>(scenarios.map((s) => [s, []]))
+const results = new Map<ScenarioName, Measured[]>(scenarios.map((s) => [s, []]))
 for (let round = 1; round <= rounds; round++) {
+  await prepareRound(durationSec)
   process.stdout.write(`Round ${round}/${rounds}:`)
   for (const scenario of scenarios) {
     const r = await measure(scenario, durationSec)
@@ -208,37 +281,57 @@ for (let round = 1; round <= rounds; round++) {
 load.send({ type: 'exit' } satisfies ToLoad)
 server.send({ type: 'exit' } satisfies ToServer)
 await Promise.all([once(load, 'exit'), once(server, 'exit')])
-const jwksFetches = lr.jwksHits()
-await lr.close()
+await issuer.close()
 
-const bareRps = median(results.get('bare')!.map((r) => r.rps))
+const bareRuns = results.get('bare')
+const bareRps = bareRuns ? median(bareRuns.map((r) => r.rps)) : null
+const bareCpu = bareRuns ? median(bareRuns.map((r) => r.cpuUsPerReq)) : null
 let below = 0
 const rows = scenarios.map((scenario) => {
   const runs = results.get(scenario)!
   const rps = median(runs.map((r) => r.rps))
-  const ratio = rps / bareRps
+  const cpu = median(runs.map((r) => r.cpuUsPerReq))
+  const ratio = bareRps === null ? null : rps / bareRps
   const target = TARGETS[scenario]
-  const verdict = target === undefined ? '' : ratio >= target ? `PASS (≥ ${target}×)` : `BELOW (< ${target}×)`
-  if (target !== undefined && ratio < target) below++
+  let verdict = ''
+  if (target !== undefined && ratio !== null) {
+    verdict = ratio >= target ? `PASS (≥ ${target}×)` : `BELOW (< ${target}×)`
+    if (ratio < target) below++
+  }
   return [
     scenario,
     fmt(rps),
     runs.map((r) => fmt(r.rps)).join(' / '),
-    `${ratio.toFixed(2)}×`,
-    `${median(runs.map((r) => r.latencyP50Ms)).toFixed(1)} / ${median(runs.map((r) => r.latencyP99Ms)).toFixed(1)}`,
+    ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`,
     verdict,
+    cpu.toFixed(1),
+    bareCpu === null ? 'n/a' : `${(bareCpu / cpu).toFixed(2)}×`,
+    median(runs.map((r) => r.serverCores)).toFixed(2),
+    median(runs.map((r) => r.otherCores)).toFixed(2),
+    `${median(runs.map((r) => r.latencyP50Ms)).toFixed(0)} / ${median(runs.map((r) => r.latencyP99Ms)).toFixed(0)}`,
   ]
 })
 
 log('')
-log(table(['scenario', 'req/s (median)', 'rounds', 'vs bare', 'latency p50 / p99 ms', 'target'], rows, [false, true, true, true, true, false]))
+log(
+  table(
+    ['scenario', 'req/s (median)', 'req/s per round', 'vs bare', 'target', 'server CPU µs/req', 'CPU: bare/this', 'server cores', 'other cores', 'p50 / p99 ms'],
+    rows,
+    [false, true, true, true, false, true, true, true, true, true],
+  ),
+)
 log('')
 for (const scenario of scenarios) log(`  ${scenario.padEnd(7)} ${DESCRIPTION[scenario]}`)
 log('')
 log(
-  `${connections} connections, ${rounds} × ${durationSec} s per scenario, Node ${process.version}, ` +
-    `fresh tokens used: ${freshCursor - FIRST_FRESH_TOKEN}, JWKS fetches by the server: ${jwksFetches}, ` +
+  `${connections} connections, ${rounds} × ${durationSec} s per scenario, Node ${process.version}, ${cpus().length} cores; ` +
+    `fresh tokens used: ${freshCursor - FIRST_FRESH_TOKEN}; JWKS fetches by the server: ${issuer.jwksHits}; ` +
     `total ${((performance.now() - started) / 1000).toFixed(0)} s`,
 )
-if (args.profile) log(`CPU profile of the server process written to ${profileDir}/`)
+if (args.profile) {
+  // --cpu-prof writes one file per thread (<pid>.<thread>); thread 0 is the event loop, the others are tsx's loader.
+  const mine = (await readdir(profileDir)).filter((f) => f.includes(`.${server.pid}.0.`))
+  for (const file of mine) log(`CPU profile of the server's event loop: ${profileDir}/${file}`)
+  log('Summarise it with: npm run cpuprofile -w @airlock/bench -- FILE [--match REGEXP]')
+}
 if (args.strict && below > 0) process.exitCode = 1

@@ -1,6 +1,6 @@
 /** Messages between the orchestrator (main.ts) and its two child processes. */
 
-export type ScenarioName = 'bare' | 'cookie' | 'bearer' | 'fresh'
+export type ScenarioName = 'bare' | 'noop' | 'cookie' | 'bearer' | 'fresh'
 
 /** What the load generator sends for one scenario. */
 export interface LoadSpec {
@@ -20,6 +20,8 @@ export interface LoadRun {
   spec: LoadSpec
   durationSec: number
   connections: number
+  /** How many tokens the pool holds now (the load generator rereads it when it has fewer). */
+  poolSize: number
 }
 
 export interface LoadResult {
@@ -38,10 +40,15 @@ export interface LoadResult {
   /** Fresh tokens only: how many pool tokens this run used, and whether the pool ran out. */
   tokensUsed: number
   exhausted: boolean
+  /** The load generator's own CPU time during the run, in microseconds. */
+  cpuUs: number
 }
 
 export type ToLoad = LoadRun | { type: 'exit' }
 export type FromLoad = LoadResult | { type: 'ready'; poolSize: number } | { type: 'failed'; id: number; message: string }
 
-export type ToServer = { type: 'exit' }
-export type FromServer = { type: 'ready'; bareUrl: string; authUrl: string; middleware: string }
+export type ToServer = { type: 'cpu' } | { type: 'exit' }
+export type FromServer =
+  | { type: 'ready'; bareUrl: string; noopUrl: string; authUrl: string; middleware: string }
+  /** The server process's CPU time so far (user + system, all threads), in microseconds. */
+  | { type: 'cpu'; us: number }

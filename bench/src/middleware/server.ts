@@ -1,6 +1,8 @@
 /**
  * The server under test, a child process of its own: two Express 5 apps on loopback ports.
  * - bare: `GET /` answers a constant id; no auth, no cookie parsing.
+ * - noop (a diagnostic): bare behind two empty middlewares, a sync one and an async one, i.e.
+ *   what Express itself charges for two layers shaped like cookieParser() and arMiddleware().
  * - auth: the guide's stack, `cookieParser()` + `arMiddleware()`, and `GET /` answers
  *   `req.authrocket.currentUser.id` (401 when nobody is logged in).
  * Both answer the same JSON shape, so the difference between them is the middleware's cost.
@@ -17,6 +19,16 @@ if (!loginrocketUrl || !process.send) throw new Error('server.ts is started by m
 
 const bare = express()
 bare.get('/', (_req, res) => {
+  res.json({ id: USER_ID })
+})
+
+const noop = express()
+noop.use((_req, _res, next) => next())
+noop.use(async (_req, _res, next) => {
+  await null
+  next()
+})
+noop.get('/', (_req, res) => {
   res.json({ id: USER_ID })
 })
 
@@ -39,20 +51,26 @@ async function serve(app: RequestListener): Promise<Server> {
 }
 
 const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-const servers = [await serve(bare), await serve(auth)] as const
+const servers = [await serve(bare), await serve(noop), await serve(auth)] as const
+
+const send = (message: FromServer) => process.send!(message)
 
 process.on('message', (message: ToServer) => {
-  if (message.type !== 'exit') return
+  if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage()
+    send({ type: 'cpu', us: user + system })
+    return
+  }
   for (const server of servers) server.closeAllConnections()
   // A normal exit, so that --cpu-prof writes its profile.
   process.exit(0)
 })
 process.on('disconnect', () => process.exit(0))
 
-const ready: FromServer = {
+send({
   type: 'ready',
   bareUrl: url(servers[0]),
-  authUrl: url(servers[1]),
+  noopUrl: url(servers[1]),
+  authUrl: url(servers[2]),
   middleware: import.meta.resolve('@airlock/express'),
-}
-process.send(ready)
+})

@@ -1,39 +1,40 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { dirname } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose'
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose'
 
 /**
- * The login tokens of a run: RS256, signed by a throwaway key published by a loopback JWKS server.
- * Their `iss` is that server's origin, so a pool is tied to its port; it is kept on disk and reused
- * while it is young and large enough and the port is free, since signing is the slow part
- * (an RSA-2048 private-key operation, a few thousand per second on this machine).
+ * The login tokens of a run: RS256, each with its own jti, signed by a throwaway key that a
+ * loopback JWKS server publishes. Signing is the slow part (an RSA-2048 private-key operation,
+ * about 7,000 a second on this machine), so the key and the tokens are kept in `.cache/` and
+ * reused by later runs while they are young. A token's `iss` is the JWKS server's origin, so the
+ * cache is tied to its port: when that port is taken, or the key is a week old, everything is
+ * made anew. Each run starts a new server process with an empty token cache, so a token reused
+ * from an earlier run is still never seen by the server under test.
  */
-export interface TokenPool {
-  version: typeof POOL_VERSION
+
+interface KeyFile {
+  version: typeof VERSION
   port: number
   kid: string
   publicJwk: JWK
-  /** Seconds since the epoch; every token has this iat and `exp`. */
+  privateJwk: JWK
+  /** Seconds since the epoch; every token has this iat and iat + TOKEN_LIFE_SEC as exp. */
   iat: number
-  exp: number
-  /** Every token differs (a unique jti); [0] is the cookie token, [1] the bearer token, the rest are fresh ones. */
-  tokens: string[]
 }
 
-const POOL_VERSION = 1
-/** Tokens live 30 days; a pool is reused for 7, far from the last tenth of the life where renewal starts. */
+const VERSION = 2
+/** Tokens live 30 days; a key and its tokens are reused for 7, far from the last tenth of the life where renewal starts. */
 const TOKEN_LIFE_SEC = 30 * 24 * 3600
-const POOL_REUSE_SEC = 7 * 24 * 3600
+const REUSE_SEC = 7 * 24 * 3600
 export const COOKIE_TOKEN = 0
 export const BEARER_TOKEN = 1
 export const FIRST_FRESH_TOKEN = 2
 /** The user every token is for. */
 export const USER_ID = 'usr_bench'
 
-export function claimsFor(jti: string) {
+function claimsFor(jti: string) {
   return {
     jti,
     rid: 'rl_bench',
@@ -52,48 +53,24 @@ export function claimsFor(jti: string) {
   }
 }
 
-async function readPool(path: string): Promise<TokenPool | null> {
+/** The tokens file of a cache directory: one token a line. */
+export const tokensFile = (dir: string) => `${dir}/tokens.txt`
+
+export async function readTokens(dir: string): Promise<string[]> {
   try {
-    const pool = JSON.parse(await readFile(path, 'utf8')) as TokenPool
-    return pool.version === POOL_VERSION && Array.isArray(pool.tokens) ? pool : null
+    return (await readFile(tokensFile(dir), 'utf8')).split('\n').filter((line) => line !== '')
+  } catch {
+    return []
+  }
+}
+
+async function readKey(dir: string): Promise<KeyFile | null> {
+  try {
+    const key = JSON.parse(await readFile(`${dir}/key.json`, 'utf8')) as KeyFile
+    return key.version === VERSION ? key : null
   } catch {
     return null
   }
-}
-
-type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
-
-/** Signs `count` tokens, many at a time: WebCrypto signs on libuv's thread pool, so both cores work. */
-async function signPool(count: number, issuer: string, kid: string, privateKey: PrivateKey, iat: number, log: (line: string) => void) {
-  const tokens: string[] = []
-  const started = performance.now()
-  const BATCH = 512
-  for (let i = 0; i < count; i += BATCH) {
-    const batch: Promise<string>[] = []
-    for (let j = i; j < Math.min(count, i + BATCH); j++) {
-      batch.push(
-        new SignJWT(claimsFor(randomUUID()))
-          .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-          .setSubject(USER_ID)
-          .setIssuer(issuer)
-          .setIssuedAt(iat)
-          .setExpirationTime(iat + TOKEN_LIFE_SEC)
-          .sign(privateKey),
-      )
-    }
-    tokens.push(...(await Promise.all(batch)))
-    if ((i / BATCH) % 40 === 39) log(`  signed ${tokens.length} / ${count}`)
-  }
-  const seconds = (performance.now() - started) / 1000
-  log(`  signed ${count} tokens in ${seconds.toFixed(1)} s (${Math.round(count / seconds)}/s)`)
-  return tokens
-}
-
-export interface LoginRocketStandIn {
-  url: string
-  pool: TokenPool
-  jwksHits(): number
-  close(): Promise<void>
 }
 
 function listen(server: Server, port: number): Promise<boolean> {
@@ -107,60 +84,108 @@ function listen(server: Server, port: number): Promise<boolean> {
   })
 }
 
-/**
- * Starts the loopback JWKS server (`GET /connect/jwks`, nothing else) and gets a pool of at least
- * `needed` tokens issued by it: the cached one at `cachePath` when usable, else a new key and pool.
- */
-export async function startLoginRocket(cachePath: string, needed: number, log: (line: string) => void): Promise<LoginRocketStandIn> {
-  let hits = 0
-  let jwks = '{"keys":[]}'
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/connect/jwks') {
-      hits++
-      res.writeHead(200, { 'content-type': 'application/json' }).end(jwks)
-    } else {
-      res.writeHead(404).end()
-    }
-  })
+/** The LoginRocket stand-in (`GET /connect/jwks` only) and the tokens it issued. */
+export class TokenIssuer {
+  jwksHits = 0
+  readonly tokens: string[]
+  #server: Server
+  #key: KeyFile
+  #dir: string
+  #log: (line: string) => void
 
-  const now = Math.floor(Date.now() / 1000)
-  let pool = await readPool(cachePath)
-  const why =
-    pool === null
-      ? 'no cached pool'
-      : pool.tokens.length < needed
-        ? `the cached pool has ${pool.tokens.length} tokens, ${needed} are needed`
-        : now - pool.iat > POOL_REUSE_SEC || pool.iat > now
-          ? 'the cached pool is too old'
-          : !(await listen(server, pool.port))
-            ? `port ${pool.port} of the cached pool is taken`
-            : null
-
-  if (why !== null || pool === null) {
-    if (server.listening) await new Promise((resolve) => server.close(resolve))
-    if (!(await listen(server, 0))) throw new Error('cannot listen on 127.0.0.1')
-    const port = (server.address() as AddressInfo).port
-    log(`Signing a new token pool (${why}): ${needed} RS256 tokens, each with its own jti`)
-    const kid = `bench-${randomUUID().slice(0, 8)}`
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
-    const tokens = await signPool(needed, `http://127.0.0.1:${port}`, kid, privateKey, now, log)
-    pool = { version: POOL_VERSION, port, kid, publicJwk: await exportJWK(publicKey), iat: now, exp: now + TOKEN_LIFE_SEC, tokens }
-    await mkdir(dirname(cachePath), { recursive: true })
-    await writeFile(`${cachePath}.tmp`, JSON.stringify(pool))
-    await rename(`${cachePath}.tmp`, cachePath)
-  } else {
-    log(`Reusing the cached token pool (${pool.tokens.length} tokens, signed ${((now - pool.iat) / 3600).toFixed(1)} h ago)`)
+  private constructor(server: Server, key: KeyFile, tokens: string[], dir: string, log: (line: string) => void) {
+    this.#server = server
+    this.#key = key
+    this.tokens = tokens
+    this.#dir = dir
+    this.#log = log
+    const jwks = JSON.stringify({ keys: [{ ...key.publicJwk, kid: key.kid, alg: 'RS256', use: 'sig' }] })
+    server.on('request', (req, res) => {
+      if (req.method === 'GET' && req.url === '/connect/jwks') {
+        this.jwksHits++
+        res.writeHead(200, { 'content-type': 'application/json' }).end(jwks)
+      } else {
+        res.writeHead(404).end()
+      }
+    })
   }
 
-  jwks = JSON.stringify({ keys: [{ ...pool.publicJwk, kid: pool.kid, alg: 'RS256', use: 'sig' }] })
-  const finalPool = pool
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pool: finalPool,
-    jwksHits: () => hits,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    },
+  /** Starts the JWKS server on loopback with the cached key when it is usable, else with a new one. */
+  static async start(dir: string, log: (line: string) => void): Promise<TokenIssuer> {
+    const server = createServer()
+    const now = Math.floor(Date.now() / 1000)
+    const cached = await readKey(dir)
+    const why =
+      cached === null
+        ? 'none cached'
+        : now - cached.iat > REUSE_SEC || cached.iat > now
+          ? 'the cached one is too old'
+          : !(await listen(server, cached.port))
+            ? `port ${cached.port} of the cached one is taken`
+            : null
+    if (cached !== null && why === null) {
+      const tokens = await readTokens(dir)
+      log(`Reusing the cached key and its ${tokens.length} tokens (signed ${((now - cached.iat) / 3600).toFixed(1)} h ago)`)
+      return new TokenIssuer(server, cached, tokens, dir, log)
+    }
+
+    if (!(await listen(server, 0))) throw new Error('cannot listen on 127.0.0.1')
+    log(`New signing key (${why})`)
+    const kid = `bench-${randomUUID().slice(0, 8)}`
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
+    const key: KeyFile = {
+      version: VERSION,
+      port: (server.address() as AddressInfo).port,
+      kid,
+      publicJwk: await exportJWK(publicKey),
+      privateJwk: await exportJWK(privateKey),
+      iat: now,
+    }
+    await mkdir(dir, { recursive: true })
+    await rm(tokensFile(dir), { force: true })
+    await writeFile(`${dir}/key.json`, JSON.stringify(key))
+    return new TokenIssuer(server, key, [], dir, log)
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#key.port}`
+  }
+
+  /**
+   * Makes sure there are at least `count` tokens, signing (and caching) the missing ones many at a
+   * time: WebCrypto signs on libuv's thread pool, so both cores work.
+   */
+  async ensure(count: number): Promise<void> {
+    const missing = count - this.tokens.length
+    if (missing <= 0) return
+    if (missing > 100) this.#log(`Signing ${missing} more tokens for the fresh-token scenario (cached in ${this.#dir} for later runs)…`)
+    const started = performance.now()
+    const privateKey = await importJWK(this.#key.privateJwk, 'RS256')
+    const { kid, iat } = this.#key
+    const BATCH = 512
+    for (let done = 0; done < missing; done += BATCH) {
+      const batch: Promise<string>[] = []
+      for (let i = done; i < Math.min(missing, done + BATCH); i++) {
+        batch.push(
+          new SignJWT(claimsFor(randomUUID()))
+            .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+            .setSubject(USER_ID)
+            .setIssuer(this.url)
+            .setIssuedAt(iat)
+            .setExpirationTime(iat + TOKEN_LIFE_SEC)
+            .sign(privateKey),
+        )
+      }
+      const signed = await Promise.all(batch)
+      await appendFile(tokensFile(this.#dir), `${signed.join('\n')}\n`)
+      this.tokens.push(...signed)
+    }
+    const seconds = (performance.now() - started) / 1000
+    this.#log(`  signed ${missing} tokens in ${seconds.toFixed(1)} s (${Math.round(missing / seconds)}/s); ${this.tokens.length} in the pool`)
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise((resolve) => this.#server.close(resolve))
   }
 }
