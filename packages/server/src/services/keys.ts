@@ -21,8 +21,13 @@ export interface PublicJwk {
   x5c: [string]
 }
 
-function newKeyRecord(realmId: string, alg: 'RS256' | 'HS256', box: SecretBox, now: Date, signsFrom: Date): SigningKeyRecord {
-  const id = newId('key')
+/**
+ * A realm's first key of an algorithm has an id derived from the realm's (random) id, so processes that
+ * start together and both find no key insert the same row and one of them wins.
+ */
+const initialKeyId = (realmId: string, alg: 'RS256' | 'HS256') => `key_${realmId.slice(3)}${alg === 'HS256' ? 'h' : 'r'}`
+
+function newKeyRecord(realmId: string, alg: 'RS256' | 'HS256', box: SecretBox, now: Date, signsFrom: Date, id = newId('key')): SigningKeyRecord {
   if (alg === 'HS256') {
     const secret = `jsk_${randomBytes(32).toString('base64url')}`
     return { id, realmId, alg, publicKey: null, secretSealed: box.seal(secret), createdAt: now, signsFrom, retireAt: null }
@@ -66,8 +71,9 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
     /** Gives a realm the key its algorithm needs, signing at once (a realm with no key yet has no verifiers to warn). */
     async ensure(realm: Realm, now: Date): Promise<void> {
       const live = await repo.live(realm.id, now)
-      if (live.some((k) => k.alg === realmAlg(realm))) return
-      await repo.insert(newKeyRecord(realm.id, realmAlg(realm), box, now, now))
+      const alg = realmAlg(realm)
+      if (live.some((k) => k.alg === alg)) return
+      await repo.insert(newKeyRecord(realm.id, alg, box, now, now, initialKeyId(realm.id, alg)), { ignoreExisting: true })
     },
 
     /** Publishes a new key now, signing with it after PUBLISH_AHEAD_MS; the old ones leave once their tokens expire. */

@@ -28,8 +28,9 @@ function toKey(row: SigningKeyTable): SigningKeyRecord {
 
 export function signingKeyRepository(db: Kysely<Database>) {
   return {
-    async insert(key: SigningKeyRecord): Promise<void> {
-      await db
+    /** Adds a key; with `ignoreExisting`, a key with the same id already there wins. */
+    async insert(key: SigningKeyRecord, { ignoreExisting = false } = {}): Promise<void> {
+      let query = db
         .insertInto('signing_keys')
         .values({
           id: key.id,
@@ -41,7 +42,8 @@ export function signingKeyRepository(db: Kysely<Database>) {
           signs_from: toDbTime(key.signsFrom),
           retire_at: key.retireAt ? toDbTime(key.retireAt) : null,
         })
-        .execute()
+      if (ignoreExisting) query = query.onConflict((oc) => oc.column('id').doNothing())
+      await query.execute()
     },
 
     /** Keys not yet retired at `now`, newest first. */
