@@ -303,6 +303,28 @@ describe.each(DIALECTS)('the profile page on %s', (dialect) => {
     expect(browser.lastHtml).toContain('<span class="email">old@example.com</span>')
   })
 
+  it('opening the mailed link makes the new address the verified email', async () => {
+    const browser = new Browser(server.url)
+    await signup(browser, 'before@example.com')
+    await browser.get(profileUrl(APP))
+    const res = await browser.post(`/profile/email?redirect_uri=${encodeURIComponent(APP)}`, { email: 'after@example.com', email_password: PASSWORD })
+    expect(res.status).toBe(303)
+    const mail = changeMails().find((m) => m.to.includes('after@example.com'))!
+    const link = new URL(/https?:\/\/\S+\/verify\?\S+/.exec(mail.text)![0])
+    expect(link.origin).toBe(server.url)
+
+    const confirmed = await new Browser(server.url).get(link.pathname + link.search)
+    expect(confirmed.status).toBe(200)
+    expect(await confirmed.text()).toContain('after@example.com')
+    expect(await ssoClaims(browser)).toMatchObject({ email: 'after@example.com', email_verified: true })
+    await browser.get('/profile')
+    expect(browser.lastHtml).toContain('<span class="email">after@example.com</span> <span class="email-state">(verified)</span>')
+    expect((await login(new Browser(server.url), 'after@example.com')).status).toBe(303)
+    expect((await login(new Browser(server.url), 'before@example.com')).status).toBe(401)
+    // The link works once.
+    expect((await new Browser(server.url).get(link.pathname + link.search)).status).toBe(410)
+  })
+
   it('refuses an email address another account uses, or the current one', async () => {
     await signup(new Browser(server.url), 'taken@example.com')
     const browser = new Browser(server.url)

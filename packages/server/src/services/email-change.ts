@@ -1,6 +1,7 @@
 import type { Realm } from '../db/repositories/realms.js'
 import { normalizeEmail, type User } from '../db/repositories/users.js'
-import type { LinkService } from './links.js'
+import { secretLink } from './account-mail.js'
+import { LIFETIME_MS, type LinkService } from './links.js'
 import type { Mailer } from './mailer.js'
 import { checkPassword, PASSWORD_MAX } from './passwords.js'
 import type { UserService } from './users.js'
@@ -48,10 +49,7 @@ export async function requestEmailChange(
   if (Object.keys(errors).length > 0) return { ok: false, errors }
 
   const secret = await deps.links.create('email_verification', { realmId: realm.id, userId: user.id, email }, now)
-  const url = new URL('/verify', loginrocketUrl)
-  url.searchParams.set('token', secret)
-  if (input.redirectUri) url.searchParams.set('redirect_uri', input.redirectUri)
-  const link = url.href
+  const link = secretLink(loginrocketUrl, '/verify', secret, input.redirectUri)
   await deps.mailer.send({
     realmId: realm.id,
     to: email,
@@ -59,7 +57,7 @@ export async function requestEmailChange(
     text: [
       'Hello,',
       '',
-      `You asked to use this address for your ${realm.name} account. To confirm, open this link within 24 hours:`,
+      `You asked to use this address for your ${realm.name} account. To confirm, open this link within ${LIFETIME_MS.email_verification / 3_600_000} hours:`,
       '',
       link,
       '',
