@@ -130,7 +130,7 @@ describe.each(DIALECTS)('the profile page on %s', (dialect) => {
     expect(profile.status).toBe(200)
     expect(profile.headers.get('cache-control')).toBe('no-store')
     expect(browser.lastHtml).toContain('<h1>Your profile</h1>')
-    expect(browser.lastHtml).toContain(`<a href="${APP}/settings">Back to the app</a>`)
+    expect(browser.lastHtml).toContain(`<a href="/login?redirect_uri=${encodeURIComponent(`${APP}/settings`)}">Back to the app</a>`)
   })
 
   it('without a Login URL, logging in lands on the profile page', async () => {
@@ -206,8 +206,11 @@ describe.each(DIALECTS)('the profile page on %s', (dialect) => {
     await browser.follow(res)
     expect(browser.lastHtml).toContain('Your name was saved.')
     expect(browser.lastHtml).toContain('value="Grace"')
-    expect(browser.lastHtml).toContain(`<a href="${APP}/account">Back to the app</a>`)
+    expect(browser.lastHtml).toContain(`<a href="/login?redirect_uri=${encodeURIComponent(`${APP}/account`)}">Back to the app</a>`)
     expect(await ssoClaims(browser)).toMatchObject({ given_name: 'Grace', family_name: 'Hopper', name: 'Grace Hopper' })
+    const back = await browser.get(`/login?redirect_uri=${encodeURIComponent(`${APP}/account`)}`)
+    expect(new URL(back.headers.get('location')!).pathname).toBe('/account')
+    expect(claimsOf(tokenFrom(back)).name).toBe('Grace Hopper')
 
     // Clearing optional names removes them from the token.
     await browser.get('/profile')
@@ -267,7 +270,7 @@ describe.each(DIALECTS)('the profile page on %s', (dialect) => {
     const wrongHtml = await wrong.text()
     expect(wrongHtml).toContain('id="email_password-error">That is not your current password.')
     expect(wrongHtml).toContain('value="new@example.com"')
-    expect(wrongHtml).toContain(`<a href="${APP}/">Back to the app</a>`)
+    expect(wrongHtml).toContain(`<a href="/login?redirect_uri=${encodeURIComponent(`${APP}/`)}">Back to the app</a>`)
     const missing = await browser.post('/profile/email', { email: 'new@example.com', email_password: '' })
     expect(await missing.text()).toContain('id="email_password-error">Enter your current password.')
     const invalid = await browser.post('/profile/email', { email: 'not-an-email', email_password: PASSWORD })

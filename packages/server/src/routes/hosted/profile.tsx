@@ -81,9 +81,13 @@ export function profileRoutes(services: Services) {
     return backToProfile(c, flow, 'password')
   })
 
-  /** The profile page; `backTo` only when the request carried a redirect_uri (readFlow has refused bad ones). */
+  /**
+   * The profile page; `backTo` only when the request carried a redirect_uri (readFlow has refused bad ones).
+   * It goes through /login, which sends the browser back at once with a fresh token, so the app shows the
+   * changes now rather than at its next renewal.
+   */
   function page(c: Context<AppEnv>, flow: Flow, user: User, extra: Pick<ProfilePageProps, 'notice' | 'failed'>, status: 200 | 422 = 200) {
-    const backTo = flow.hidden.redirect_uri ? flow.redirectUri : null
+    const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?redirect_uri=${encodeURIComponent(flow.redirectUri)}` : null
     return c.html(
       <ProfilePage realm={c.get('realm')} csrf={c.get('csrf')} user={user} carry={carryOf(flow)} backTo={backTo} notice={extra.notice} failed={extra.failed} />,
       status,
