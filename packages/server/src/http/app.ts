@@ -18,6 +18,7 @@ import type { AppEnv } from './env.js'
 import { errorHandler } from './errors.js'
 import { resolveRealm } from './realm.js'
 import { securityHeaders } from './security-headers.js'
+import { throttle } from './throttle.js'
 
 export interface AppOptions {
   /** Trust X-Forwarded-For/-Host/-Proto from the proxy in front. */
@@ -38,7 +39,9 @@ export function createApp(services: Services, options: AppOptions) {
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), realm: c.get('realm')?.id }, 'request')
   })
   app.use(async function clientIp(c, next) {
-    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined
+    // The trusted proxy appends the address it saw to X-Forwarded-For; entries to its left are whatever the
+    // client sent. Taking the first one would let anyone pick their address, and so escape per-IP limits.
+    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined
     let peer = 'unknown'
     try {
       peer = getConnInfo(c).remote.address ?? 'unknown'
@@ -57,6 +60,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', jwksRoutes(services))
   app.route('/', renewRoutes(services))
   app.use(csrfProtection(options.csrfKey))
+  app.use(throttle(services, options.csrfKey))
   app.route('/', loginRoutes(services))
   app.route('/', signupRoutes(services))
   app.route('/', logoutRoutes(services))

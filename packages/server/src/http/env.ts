@@ -8,7 +8,7 @@ export type AppEnv = {
     loginrocketUrl: string
     /** The CSRF token for forms on this page. */
     csrf: string
-    /** The client's address (the peer's, or X-Forwarded-For's first when proxies are trusted). */
+    /** The client's address (the peer's, or the last X-Forwarded-For entry, the trusted proxy's, when proxies are trusted). */
     clientIp: string
   }
 }

@@ -37,12 +37,24 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Where the server logs; silent by default. */
   logger?: Logger
+  /** Serve an existing PostgreSQL database (another test server's) instead of a fresh one; it is not dropped on close. */
+  databaseUrl?: string
+  /** Trust X-Forwarded-For/-Host (tests give each client its own address this way). */
+  trustProxy?: boolean
 }
 
 /** A real Airlock server on a loopback port, on a fresh SQLite file or PostgreSQL database. */
-export async function startServer({ dialect, settings = [], env = {}, logger = pino({ level: 'silent' }) }: StartOptions): Promise<TestServer> {
+export async function startServer({
+  dialect,
+  settings = [],
+  env = {},
+  logger = pino({ level: 'silent' }),
+  databaseUrl,
+  trustProxy = false,
+}: StartOptions): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-test-'))
-  const database = dialect === 'postgres' ? await freshPostgres() : null
+  const database =
+    dialect !== 'postgres' ? null : databaseUrl ? { url: databaseUrl, drop: () => Promise.resolve() } : await freshPostgres()
   const port = await freePort()
   const config = loadConfig({
     port: String(port),
@@ -52,7 +64,7 @@ export async function startServer({ dialect, settings = [], env = {}, logger = p
   })
   const booted = await boot(config, logger)
   const server: ServerType = serve({
-    fetch: createApp(booted.services, { trustProxy: false, csrfKey: booted.csrfKey }).fetch,
+    fetch: createApp(booted.services, { trustProxy, csrfKey: booted.csrfKey }).fetch,
     port,
     hostname: '127.0.0.1',
   })

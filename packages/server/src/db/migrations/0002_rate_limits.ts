@@ -1,0 +1,20 @@
+import type { AirlockMigration } from './types.js'
+
+/**
+ * The counters of `rate-limiter-flexible` (src/services/throttle.ts), shared by every server process.
+ * The columns are the ones its RateLimiterPostgres and RateLimiterSQLite expect, in that order (the
+ * PostgreSQL upsert inserts by position); we create the table here so the library never runs DDL itself.
+ * `key` is `<limit>:<hash>`, `points` the count in the current window, `expire` its end in epoch ms.
+ */
+export const rateLimits: AirlockMigration = {
+  async up(db, dialect) {
+    await db.schema
+      .createTable('rate_limits')
+      .addColumn('key', dialect === 'postgres' ? 'varchar(255)' : 'text', (c) => c.primaryKey())
+      .addColumn('points', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('expire', 'bigint')
+      .execute()
+    // For the sweep that deletes windows that ended long ago.
+    await db.schema.createIndex('rate_limits_expire').on('rate_limits').column('expire').execute()
+  },
+}

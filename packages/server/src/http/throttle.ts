@@ -1,0 +1,162 @@
+import { isIPv4, isIPv6 } from 'node:net'
+import type { Context, MiddlewareHandler } from 'hono'
+import { normalizeEmail } from '../db/repositories/users.js'
+import { AppError } from '../errors/app-error.js'
+import type { Services } from '../services/index.js'
+import { throttleService, type Counter, type LimitName, type ThrottleService } from '../services/throttle.js'
+import { field } from '../services/validation.js'
+import { readSessionCookie } from './cookies.js'
+import type { AppEnv } from './env.js'
+
+type Form = Record<string, unknown>
+
+/** Counters of one account's failures, which its owner's success clears. */
+const ACCOUNT_LIMITS = new Set<LimitName>(['login_account', 'profile_user'])
+
+/** What a response means for the points its request took: keep them, give them back, or (login) clear the account's. */
+type Outcome = 'keep' | 'refund' | 'success'
+
+interface Rule {
+  /** The counters one request spends a point on, most general first. */
+  counters(c: Context<AppEnv>, form: Form): Promise<Counter[]> | Counter[]
+  settle(status: number): Outcome
+}
+
+/**
+ * A form counts when the route acted on it: it did what was asked (2xx, 3xx) or refused the values (422).
+ * A form refused before that (a bad return address, 400; signup closed, 403) or that we failed (5xx) doesn't.
+ */
+const countHandled = (status: number): Outcome => (status < 400 || status === 422 ? 'keep' : 'refund')
+/** Forms that check a password count their refusals; a success clears the account's counter. */
+const countFailures = (failed: number) => (status: number): Outcome =>
+  status === failed ? 'keep' : status >= 300 && status < 400 ? 'success' : 'refund'
+
+/**
+ * Which POSTs are throttled and how (the numbers are in src/services/throttle.ts). Keys are the exact paths
+ * the router matches (`c.req.path` is the decoded path it routes on). Login counts failures only: the 401 of
+ * a wrong password or unknown email; a redirect is a success and clears the account's counter; anything
+ * else (a bad form, a disabled account, an outage) gives the points back. `/reset` is deliberately absent:
+ * its links carry 256 random bits, and nothing an attacker does elsewhere may stand in the owner's way.
+ */
+function rules(services: Services): Record<string, Rule> {
+  const ip = (c: Context<AppEnv>) => clientKey(c.get('clientIp'))
+
+  /** The user whose LoginRocket session this browser holds, or null (the route then sends it to log in). */
+  async function loggedInUser(c: Context<AppEnv>): Promise<string | null> {
+    try {
+      const session = await services.sessions.fromSecret(c.get('realm'), readSessionCookie(c), services.clock())
+      return session ? `${session.realmId}\nuser ${session.userId}` : null
+    } catch (error) {
+      services.logger.error({ err: error }, 'rate limiter could not read the session; request let through')
+      return null
+    }
+  }
+  const sessionUser = async (c: Context<AppEnv>): Promise<Counter[]> => {
+    const user = await loggedInUser(c)
+    return user ? [{ limit: 'profile_user', key: user }] : []
+  }
+  return {
+    '/login': {
+      counters: (c, form) => [
+        { limit: 'login_ip', key: ip(c) },
+        { limit: 'login_account', key: accountKey(c, field(form, 'email')) },
+      ],
+      settle: countFailures(401),
+    },
+    '/signup': {
+      counters: (c) => [{ limit: 'signup_ip', key: ip(c) }],
+      settle: countHandled,
+    },
+    '/forgot': {
+      counters: (c, form) => [
+        { limit: 'forgot_ip', key: ip(c) },
+        { limit: 'forgot_email', key: accountKey(c, field(form, 'email')) },
+      ],
+      settle: countHandled,
+    },
+    // Both check the current password (a 422 when it, or anything else in the form, is wrong).
+    '/profile/password': { counters: sessionUser, settle: countFailures(422) },
+    '/profile/email': { counters: sessionUser, settle: countFailures(422) },
+    '/verify/resend': {
+      // Per target: the email the form names and the logged-in user, whichever are there.
+      async counters(c, form) {
+        const counters: Counter[] = [{ limit: 'resend_ip', key: ip(c) }]
+        const email = field(form, 'email')
+        if (email) counters.push({ limit: 'resend_target', key: accountKey(c, email) })
+        const user = await loggedInUser(c)
+        if (user) counters.push({ limit: 'resend_target', key: user })
+        return counters
+      },
+      settle: countHandled,
+    },
+  }
+}
+
+/** The realm and the email as the users table compares it (NFKC, trimmed, lower case), known or not. */
+function accountKey(c: Context<AppEnv>, email: string): string {
+  return `${c.get('realm').id}\n${normalizeEmail(email)}`
+}
+
+/**
+ * The client's address as a counter key: IPv4 as is (also when IPv4-mapped), IPv6 by its /64, since one
+ * machine usually holds a whole /64 and could otherwise take a fresh address for every attempt.
+ */
+export function clientKey(ip: string): string {
+  const bare = ip.replace(/%.*$/, '')
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1]
+  if (mapped && isIPv4(mapped)) return mapped
+  if (!isIPv6(bare)) return bare
+  const [head = '', tail] = bare.toLowerCase().split('::')
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  // An embedded IPv4 tail (a:b::1.2.3.4) is two groups; only the first four groups matter here anyway.
+  const width = right.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0) + left.length
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - width)).fill('0'), ...right]
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`
+}
+
+/**
+ * Throttles logins, the profile's password checks, signups, and password-reset and verification mails (see
+ * `rules`), over counters in the
+ * database. A request over a limit gets the error page with 429 and `Retry-After`; the route never runs.
+ * Runs after the CSRF check, so forged or expired forms spend nothing.
+ */
+export function throttle(services: Services, secret: string): MiddlewareHandler<AppEnv> {
+  const limits: ThrottleService = throttleService(services.db, services.logger, secret)
+  const byPath = rules(services)
+  const SWEEP_EVERY_MS = 5 * 60_000
+  let lastSweep = Date.now()
+
+  return async function throttle(c, next) {
+    const rule = c.req.method === 'POST' && Object.hasOwn(byPath, c.req.path) ? byPath[c.req.path] : undefined
+    if (!rule) return next()
+
+    const form = await c.req.parseBody()
+    const counters = await rule.counters(c, form)
+    const taken = await limits.take(counters)
+    if (!taken.allowed) {
+      const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
+      const minutes = Math.ceil(seconds / 60)
+      c.header('Retry-After', String(seconds))
+      throw new AppError('rate_limited', `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
+    }
+
+    let outcome: Outcome = 'refund'
+    try {
+      await next()
+      outcome = rule.settle(c.res.status)
+    } finally {
+      if (outcome === 'refund') await limits.refund(taken.counted)
+      if (outcome === 'success') {
+        // The IP's point goes back (it counts failures only); the account starts afresh.
+        await limits.refund(taken.counted.filter((counter) => counter.limit === 'login_ip'))
+        for (const counter of counters) if (ACCOUNT_LIMITS.has(counter.limit)) await limits.reset(counter)
+      }
+    }
+
+    if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
+      lastSweep = Date.now()
+      limits.sweep().catch((error: unknown) => services.logger.warn({ err: error }, 'could not sweep old rate-limit windows'))
+    }
+  }
+}
