@@ -51,12 +51,14 @@ export function createApp(services: Services, options: AppOptions) {
     c.set('clientIp', forwarded || peer)
     await next()
   })
+  // First, so that every answer has them, even the errors raised before the realm is known (an unknown host, a
+  // body over the limit); it reads the realm, when there is one, after the request.
+  app.use(securityHeaders())
   app.route('/', healthRoutes(services))
   app.route('/', assetRoutes())
 
   app.use(bodyLimit({ maxSize: 2 * 1024 * 1024, onError: () => { throw new AppError('bad_request', 'That form was too large to send.') } }))
   app.use(resolveRealm(services, options.trustProxy))
-  app.use(securityHeaders())
   app.route('/', jwksRoutes(services))
   app.route('/', renewRoutes(services))
   app.use(csrfProtection(options.csrfKey))

@@ -33,6 +33,18 @@ export function csrfProtection(key: string): MiddlewareHandler<AppEnv> {
       if (sent.length !== wanted.length || !timingSafeEqual(sent, wanted)) {
         throw new AppError('csrf_failed', 'This form has expired. Reload the page and try again.')
       }
+      // A field sent twice (`email=a&email=b`) is refused: the routes read one value (the last), and a proxy
+      // or log that reads the first would disagree with them. Multi-valued fields are named `name[]`. A NUL
+      // byte is refused too: nobody types one, and PostgreSQL can't store or even compare it.
+      const all = await c.req.parseBody({ all: true })
+      for (const [name, value] of Object.entries(all)) {
+        if (Array.isArray(value) && !name.endsWith('[]')) {
+          throw new AppError('bad_request', 'That form could not be read: a field was sent twice. Reload the page and try again.')
+        }
+        if (name.includes('\0') || [value].flat().some((v) => typeof v === 'string' && v.includes('\0'))) {
+          throw new AppError('bad_request', 'That form could not be read: it contains characters that are not allowed.')
+        }
+      }
     }
     await next()
   }

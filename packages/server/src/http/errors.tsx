@@ -7,14 +7,35 @@ import type { AppEnv } from './env.js'
 
 const UNAVAILABLE = 'Logins are unavailable for a moment. Try again in a minute.'
 
+/** Error codes of a database that can't be reached or won't take a connection (node, PostgreSQL, SQLite). */
+const DOWN_CODES = new Set([
+  // The network: refused, reset, unreachable, unresolvable, timed out.
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  // PostgreSQL: connection exceptions (08), too many connections (53300), shutdown or not ready yet (57P0x).
+  '08000', '08001', '08003', '08004', '08006', '53300', '57P01', '57P02', '57P03',
+  'SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN',
+])
+
 /** True for failures of the database connection itself (as opposed to a bad query). */
 export function isDatabaseDown(error: unknown): boolean {
   const e = error as { code?: string; message?: string }
+  const message = e?.message ?? ''
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN'].includes(
-      e?.code ?? '',
-    ) || /Connection terminated|timeout exceeded when trying to connect|The database connection is not open/i.test(e?.message ?? '')
+    DOWN_CODES.has(e?.code ?? '') ||
+    // 55000 is "object not in prerequisite state"; with this message, the database refuses connections
+    // (ALTER DATABASE ... ALLOW_CONNECTIONS false, or a database being dropped or renamed).
+    (e?.code === '55000' && /is not currently accepting connections/.test(message)) ||
+    /Connection terminated|timeout exceeded when trying to connect|not queryable|The database connection is not open/i.test(message)
   )
+}
+
+/**
+ * True for PostgreSQL refusing text it can't hold (a NUL byte, a character the encoding lacks): the input's
+ * fault, not the server's. Forms are checked for NUL at the door; this covers anything else (a path, a query).
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code
+  return code === '22021' || code === '22P05'
 }
 
 /** Maps every error to an answer, in one place: a page for browsers, JSON for the /connect API. No stack traces. */
@@ -25,6 +46,7 @@ export function errorHandler(logger: Logger) {
     if (error instanceof AppError) appError = error
     else if (error instanceof HTTPException && error.status === 413) appError = new AppError('bad_request', 'That form was too large to send.')
     else if (error instanceof HTTPException && error.status < 500) appError = new AppError('bad_request', 'That request could not be read.')
+    else if (isUnstorableText(error)) appError = new AppError('bad_request', 'That request could not be read: it contains characters that are not allowed.')
     else if (isDatabaseDown(error)) {
       logger.error({ err: { message: error.message, code: (error as { code?: string }).code } }, 'database unavailable')
       appError = new AppError('database_unavailable', UNAVAILABLE)

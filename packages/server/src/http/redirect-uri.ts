@@ -1,5 +1,8 @@
 import type { Realm } from '../db/repositories/realms.js'
 
+/** A userinfo part: `@` in the authority (after the scheme and any slashes, before the path, query or fragment). */
+const USERINFO = /^[a-z][a-z0-9+.-]*:[/\\]*[^/\\?#]*@/i
+
 /**
  * `redirect_uri` must be equal to or more specific than one of the realm's Login URLs: same scheme,
  * host and port, and a path at or below the Login URL's path. Anything else is refused (never followed).
@@ -16,6 +19,11 @@ export function checkRedirectUri(realm: Realm, raw: string | undefined): string 
     return null
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return null
+  // Credentials, even empty ones (`http://:@host/`, which the parser drops), have no place in a return address.
+  if (USERINFO.test(raw)) return null
+  // The parser resolves `..` and `%2e%2e` segments, but an encoded slash, backslash or dot is left for the app's
+  // server to decode, which some do: `/app/..%2fadmin` could then land outside the Login URL's path.
+  if (/%2f|%5c|%2e/i.test(url.pathname)) return null
   for (const base of allowed) {
     const login = new URL(base)
     if (url.origin !== login.origin) continue
@@ -34,6 +42,6 @@ export function withToken(redirectUri: string, token: string): string {
 
 /** A path on LoginRocket itself to come back to (e.g. the profile page after logging in); never another host. */
 export function checkReturnTo(raw: string | undefined): string | null {
-  if (!raw || raw.length > 2000 || !raw.startsWith('/') || raw.startsWith('//') || /[\u0000-\u001f\\]/.test(raw)) return null
+  if (!raw || raw.length > 2000 || !raw.startsWith('/') || raw.startsWith('//') || /[\u0000-\u001f\u007f\\]/.test(raw)) return null
   return raw
 }
