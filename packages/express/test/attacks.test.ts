@@ -1,34 +1,26 @@
 import { exportSPKI, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeLoginRocket, rsaKey } from './support/fake-loginrocket.js'
-import { EXPRESS_VERSIONS, guideApp } from './support/guide-app.js'
+import { EXPRESS_VERSIONS, guideApp, useGuideApp } from './support/guide-app.js'
 import { get, serve, setCookies, type Running } from './support/http.js'
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
 const part = (token: string, i: number) => JSON.parse(Buffer.from(token.split('.')[i]!, 'base64url').toString())
 
 describe.each(EXPRESS_VERSIONS)('attacks on the middleware with %s', (_name, express) => {
-  let lr: FakeLoginRocket
-  let app: Running
+  const env = useGuideApp(express)
   let genuine: string
-
   beforeAll(async () => {
-    lr = await FakeLoginRocket.start()
-    app = await serve(guideApp(express, { authrocket: { loginrocketUrl: lr.url } }))
-    genuine = await lr.sign()
-  })
-  afterAll(async () => {
-    await app.close()
-    await lr.close()
+    genuine = await env.lr.sign()
   })
 
   /** The token must not log anyone in, by cookie or by bearer, and a cookie carrying it is cleared. */
   async function expectRefused(token: string) {
-    const byCookie = await get(`${app.url}/`, { cookie: `arToken=${token}` })
+    const byCookie = await get(`${env.app.url}/`, { cookie: `arToken=${token}` })
     expect(byCookie.status).toBe(200)
     expect((await byCookie.json()).user).toBeNull()
     expect(setCookies(byCookie)[0]).toMatchObject({ name: 'arToken', value: '' })
-    const byBearer = await get(`${app.url}/private`, { authorization: `Bearer ${token}` })
+    const byBearer = await get(`${env.app.url}/private`, { authorization: `Bearer ${token}` })
     expect(byBearer.status).toBe(401)
   }
 
@@ -39,7 +31,7 @@ describe.each(EXPRESS_VERSIONS)('attacks on the middleware with %s', (_name, exp
   })
 
   it('refuses HS256 signed with the RSA public key', async () => {
-    const pem = await exportSPKI(lr.keys[0]!.publicKey)
+    const pem = await exportSPKI(env.lr.keys[0]!.publicKey)
     const forged = await new SignJWT(part(genuine, 1))
       .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'JWT' })
       .sign(new TextEncoder().encode(pem))
@@ -53,20 +45,20 @@ describe.each(EXPRESS_VERSIONS)('attacks on the middleware with %s', (_name, exp
   })
 
   it('refuses a token from another issuer', async () => {
-    await expectRefused(await lr.sign({ issuer: 'https://evil.example' }))
+    await expectRefused(await env.lr.sign({ issuer: 'https://evil.example' }))
   })
 
   it('refuses a token whose nbf is in the future', async () => {
-    await expectRefused(await lr.sign({ claims: { nbf: Math.floor(Date.now() / 1000) + 120 } }))
+    await expectRefused(await env.lr.sign({ claims: { nbf: Math.floor(Date.now() / 1000) + 120 } }))
   })
 
   it('refuses a token signed by a foreign key under a known kid', async () => {
-    await expectRefused(await lr.sign({ key: await rsaKey('k1') }))
+    await expectRefused(await env.lr.sign({ key: await rsaKey('k1') }))
   })
 
   it('refuses tokens without exp, iat or sub', async () => {
-    const key = lr.keys[0]!
-    const base = () => new SignJWT({ sid: 'kss_1' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(lr.url)
+    const key = env.lr.keys[0]!
+    const base = () => new SignJWT({ sid: 'kss_1' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(env.lr.url)
     await expectRefused(await base().setSubject('usr_1').setIssuedAt().sign(key.privateKey))
     await expectRefused(await base().setSubject('usr_1').setExpirationTime('1h').sign(key.privateKey))
     await expectRefused(await base().setIssuedAt().setExpirationTime('1h').sign(key.privateKey))
@@ -86,7 +78,7 @@ describe.each(EXPRESS_VERSIONS)('attacks on the middleware with %s', (_name, exp
       '\u00e9\u00e8'.repeat(10),
     ]
     for (const token of garbage) {
-      const res = await get(`${app.url}/`, { cookie: `arToken=${encodeURIComponent(token)}` })
+      const res = await get(`${env.app.url}/`, { cookie: `arToken=${encodeURIComponent(token)}` })
       expect(res.status).toBe(200)
       expect((await res.json()).user).toBeNull()
       expect(setCookies(res)[0]).toMatchObject({ name: 'arToken', value: '' })
@@ -107,7 +99,7 @@ describe.each(EXPRESS_VERSIONS)('attacks on the middleware with %s', (_name, exp
       ['/', { cookie: ';;;arToken;=;;' }],
     ]
     for (const [path, headers] of attempts) {
-      const res = await get(`${app.url}${path}`, headers)
+      const res = await get(`${env.app.url}${path}`, headers)
       expect([200, 302, 401]).toContain(res.status)
     }
   })

@@ -1,7 +1,7 @@
 import { exportSPKI, SignJWT } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FakeLoginRocket, rsaKey } from './support/fake-loginrocket.js'
-import { guideApp } from './support/guide-app.js'
+import { guideApp, useGuideApp } from './support/guide-app.js'
 import { get, serve, type Running } from './support/http.js'
 import express from 'express'
 
@@ -9,59 +9,49 @@ const userOf = async (app: Running, token: string) =>
   (await (await get(`${app.url}/`, { authorization: `Bearer ${token}` })).json()).user
 
 describe('keys from the realm JWKS', () => {
-  let lr: FakeLoginRocket
-  let app: Running
-
-  beforeAll(async () => {
-    lr = await FakeLoginRocket.start()
-    app = await serve(guideApp(express, { authrocket: { loginrocketUrl: lr.url } }))
-  })
-  afterAll(async () => {
-    await app.close()
-    await lr.close()
-  })
+  const env = useGuideApp(express)
   afterEach(() => {
     vi.useRealTimers()
   })
 
   it('are fetched once and cached for every token they sign', async () => {
-    for (let i = 0; i < 5; i++) expect(await userOf(app, await lr.sign({ sub: `usr_${i}` }))).toBe(`usr_${i}`)
-    expect(lr.jwksHits).toBe(1)
+    for (let i = 0; i < 5; i++) expect(await userOf(env.app, await env.lr.sign({ sub: `usr_${i}` }))).toBe(`usr_${i}`)
+    expect(env.lr.jwksHits).toBe(1)
   })
 
   it('a flood of unknown kids costs at most one fetch per 30 seconds', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 31_000)
-    const before = lr.jwksHits
+    const before = env.lr.jwksHits
     const strangers = await Promise.all(Array.from({ length: 5 }, (_, i) => rsaKey(`unknown-${i}`)))
-    const tokens = await Promise.all(strangers.flatMap((key) => [1, 2, 3, 4].map(() => lr.sign({ key }))))
-    const users = await Promise.all(tokens.map((token) => userOf(app, token)))
+    const tokens = await Promise.all(strangers.flatMap((key) => [1, 2, 3, 4].map(() => env.lr.sign({ key }))))
+    const users = await Promise.all(tokens.map((token) => userOf(env.app, token)))
     expect(users.every((user: unknown) => user === null)).toBe(true)
-    expect(lr.jwksHits - before).toBe(1)
+    expect(env.lr.jwksHits - before).toBe(1)
   })
 
   it('a new key (rotation) is fetched once, shared by all requests waiting on it', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 62_000)
     const rotated = await rsaKey('k2')
-    lr.keys.push(rotated)
-    const before = lr.jwksHits
-    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => lr.sign({ key: rotated, sub: `usr_r${i}` })))
-    const users = await Promise.all(tokens.map((token) => userOf(app, token)))
+    env.lr.keys.push(rotated)
+    const before = env.lr.jwksHits
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => env.lr.sign({ key: rotated, sub: `usr_r${i}` })))
+    const users = await Promise.all(tokens.map((token) => userOf(env.app, token)))
     expect(users).toEqual(tokens.map((_, i) => `usr_r${i}`))
-    expect(lr.jwksHits - before).toBe(1)
-    expect(await userOf(app, await lr.sign())).toBe('usr_1')
+    expect(env.lr.jwksHits - before).toBe(1)
+    expect(await userOf(env.app, await env.lr.sign())).toBe('usr_1')
   })
 
   it('known keys keep working while the JWKS is unreachable', async () => {
-    const token = await lr.sign({ sub: 'usr_offline' })
-    await lr.close()
+    const token = await env.lr.sign({ sub: 'usr_offline' })
+    await env.lr.close()
     try {
       vi.useFakeTimers({ toFake: ['Date'] })
       vi.setSystemTime(Date.now() + 11 * 60_000)
-      expect(await userOf(app, token)).toBe('usr_offline')
+      expect(await userOf(env.app, token)).toBe('usr_offline')
     } finally {
-      await lr.listen(lr.port)
+      await env.lr.listen(env.lr.port)
     }
   })
 })

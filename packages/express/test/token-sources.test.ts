@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeLoginRocket } from './support/fake-loginrocket.js'
-import { EXPRESS_VERSIONS, guideApp } from './support/guide-app.js'
+import { EXPRESS_VERSIONS, guideApp, useGuideApp } from './support/guide-app.js'
 import { get, serve, setCookies, type Running } from './support/http.js'
 
 describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
-  let lr: FakeLoginRocket
-  let app: Running
-
-  beforeAll(async () => {
-    lr = await FakeLoginRocket.start()
-    app = await serve(guideApp(express, { authrocket: { loginrocketUrl: lr.url } }))
-  })
-  afterAll(async () => {
-    await app.close()
-    await lr.close()
-  })
+  const env = useGuideApp(express)
 
   it('a GET with ?token= sets the cookie and redirects to the same URL without token, session and account', async () => {
-    const token = await lr.sign()
-    const res = await get(`${app.url}/private?tab=2&token=${token}&session=kss_1&account=org_1&x=y`)
+    const token = await env.lr.sign()
+    const res = await get(`${env.app.url}/private?tab=2&token=${token}&session=kss_1&account=org_1&x=y`)
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('/private?tab=2&x=y')
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')
@@ -34,8 +24,8 @@ describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
   })
 
   it('the cookie logs the browser in on the following requests', async () => {
-    const token = await lr.sign()
-    const res = await get(`${app.url}/private`, { cookie: `other=1; arToken=${token}` })
+    const token = await env.lr.sign()
+    const res = await get(`${env.app.url}/private`, { cookie: `other=1; arToken=${token}` })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({
       user: 'usr_1',
@@ -47,11 +37,11 @@ describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
   })
 
   it('the cookie is Secure when the request came over https through a trusted proxy', async () => {
-    const proxied = guideApp(express, { authrocket: { loginrocketUrl: lr.url } })
+    const proxied = guideApp(express, { authrocket: { loginrocketUrl: env.lr.url } })
     proxied.set('trust proxy', 'loopback')
     const server = await serve(proxied)
     try {
-      const res = await get(`${server.url}/?token=${await lr.sign()}`, { 'x-forwarded-proto': 'https' })
+      const res = await get(`${server.url}/?token=${await env.lr.sign()}`, { 'x-forwarded-proto': 'https' })
       expect(setCookies(res)[0]!.attributes).toMatch(/Secure/)
     } finally {
       await server.close()
@@ -59,43 +49,43 @@ describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
   })
 
   it('a bearer token is accepted without a cookie and sets none', async () => {
-    const res = await get(`${app.url}/private`, { authorization: `Bearer ${await lr.sign({ sub: 'usr_api' })}` })
+    const res = await get(`${env.app.url}/private`, { authorization: `Bearer ${await env.lr.sign({ sub: 'usr_api' })}` })
     expect(res.status).toBe(200)
     expect((await res.json()).user).toBe('usr_api')
     expect(setCookies(res)).toEqual([])
   })
 
   it('a GET with an invalid ?token= still takes it out of the URL but sets no cookie', async () => {
-    const res = await get(`${app.url}/private?token=not.a.token`)
+    const res = await get(`${env.app.url}/private?token=not.a.token`)
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('/private')
     expect(setCookies(res)).toEqual([])
   })
 
   it('a ?token= on a POST is ignored: no cookie, no login', async () => {
-    const res = await get(`${app.url}/?token=${await lr.sign()}`, {}, 'POST')
+    const res = await get(`${env.app.url}/?token=${await env.lr.sign()}`, {}, 'POST')
     expect(res.status).toBe(200)
     expect((await res.json()).user).toBeNull()
     expect(setCookies(res)).toEqual([])
   })
 
   it('a parameter that merely ends in "token=" is left alone', async () => {
-    const res = await get(`${app.url}/?csrftoken=1&session=2`)
+    const res = await get(`${env.app.url}/?csrftoken=1&session=2`)
     expect(res.status).toBe(200)
   })
 
   it('the redirect after ?token= never points to another host', async () => {
     for (const path of ['//evil.example/x', '/\\evil.example/x']) {
-      const res = await get(`${app.url}${path}?token=${await lr.sign()}`)
+      const res = await get(`${env.app.url}${path}?token=${await env.lr.sign()}`)
       expect(res.status).toBe(302)
       expect(res.headers.get('location')).toBe(`/${path.slice(2)}`)
     }
   })
 
   it('an expired cookie that cannot be renewed leaves the request anonymous and is cleared', async () => {
-    lr.ended.add('kss_gone')
-    const token = await lr.sign({ sid: 'kss_gone', expiresIn: -60 })
-    const res = await get(`${app.url}/`, { cookie: `arToken=${token}` })
+    env.lr.ended.add('kss_gone')
+    const token = await env.lr.sign({ sid: 'kss_gone', expiresIn: -60 })
+    const res = await get(`${env.app.url}/`, { cookie: `arToken=${token}` })
     expect((await res.json()).user).toBeNull()
     const [cookie] = setCookies(res)
     expect(cookie).toMatchObject({ name: 'arToken', value: '' })

@@ -1,4 +1,7 @@
 import express5 from 'express'
+import { afterAll, beforeAll } from 'vitest'
+import { FakeLoginRocket } from './fake-loginrocket.js'
+import { serve, type Running } from './http.js'
 import express4 from 'express4'
 import {
   arMiddleware,
@@ -81,4 +84,18 @@ export function guideApp(express: ExpressFactory, options: ArMiddlewareOptions) 
     })
   })
   return app
+}
+
+/** A fake LoginRocket and the guide's app against it, for the enclosing describe block. */
+export function useGuideApp(express: ExpressFactory, options: Omit<ArMiddlewareOptions, 'authrocket'> = {}) {
+  const env = {} as { lr: FakeLoginRocket; app: Running }
+  beforeAll(async () => {
+    env.lr = await FakeLoginRocket.start()
+    env.app = await serve(guideApp(express, { ...options, authrocket: { loginrocketUrl: env.lr.url } }))
+  })
+  afterAll(async () => {
+    await env.app.close()
+    await env.lr.close()
+  })
+  return env
 }
