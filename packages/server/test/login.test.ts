@@ -116,6 +116,15 @@ describe.each(DIALECTS)('signup, login and logout on %s', (dialect) => {
     }
   })
 
+  it('refuses invisible characters that would make two addresses or names look alike', async () => {
+    for (const [email, name] of [['vic\u200btim@example.com', 'Ann'], ['victim\u202e@example.com', 'Ann'], ['ok@example.com', 'A\u200dnn']]) {
+      const browser = new Browser(server.url)
+      await browser.get('/signup')
+      const res = await browser.post('/signup', { email: email!, first_name: name!, password: 'correct horse battery' })
+      expect(res.status).toBe(422)
+    }
+  })
+
   it('logout ends the LoginRocket session: the next login asks for the password', async () => {
     const browser = new Browser(server.url)
     await signup(browser, 'logout@example.com')

@@ -4,7 +4,9 @@ export type FieldErrors = Record<string, string>
 export type Outcome<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors }
 
 export const EMAIL_MAX = 254
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+// Controls, line separators and invisible format characters (zero-width spaces and joiners, bidi marks),
+// which would let two addresses or names look identical.
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u
 // Deliberately plain: one @, no spaces or controls, a dot in the domain. Mail delivery is the real test.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u
 
