@@ -1,73 +1,18 @@
-import type { AddressInfo } from 'node:net'
-import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Browser, claimsOf, tokenFrom } from './support/browser.js'
 import { DIALECTS } from './support/dialects.js'
+import { MailCatcher } from './support/mail-catcher.js'
 import { startServer, type TestServer } from './support/server.js'
 
 const APP = 'http://localhost:3000'
 const PASSWORD = 'correct horse battery'
 
-interface ReceivedMail {
-  to: string[]
-  subject: string
-  text: string
-}
-
-/** A real SMTP server on a loopback port that keeps every message it is given. */
-async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; close(): Promise<void> }> {
-  const mails: ReceivedMail[] = []
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('end', () => {
-        mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address)))
-        callback()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve))
-  const { port } = smtp.server.address() as AddressInfo
-  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise((resolve) => smtp.close(resolve)) }
-}
-
-/** Just enough MIME for nodemailer's single-part text mails: the subject and the decoded body. */
-function parseMail(raw: string, to: string[]): ReceivedMail {
-  const split = raw.indexOf('\r\n\r\n')
-  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ')
-  const body = raw.slice(split + 4)
-  const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(headers)?.[1]?.trim() ?? ''
-  const encoding = header('Content-Transfer-Encoding').toLowerCase()
-  let text = body
-  if (encoding === 'base64') text = Buffer.from(body, 'base64').toString('utf8')
-  else if (encoding === 'quoted-printable') text = decodeQuotedPrintable(body)
-  const subject = header('Subject').replace(/=\?utf-8\?Q\?(.*?)\?=/gi, (_, q: string) => decodeQuotedPrintable(q.replace(/_/g, ' ')))
-  return { to, subject, text: text.replace(/\r\n/g, '\n') }
-}
-
-function decodeQuotedPrintable(encoded: string): string {
-  const soft = encoded.replace(/=\r?\n/g, '')
-  const bytes: number[] = []
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft.slice(i + 1, i + 3)
-    if (soft[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
-      bytes.push(parseInt(hex, 16))
-      i += 2
-    } else bytes.push(...Buffer.from(soft[i]!))
-  }
-  return Buffer.from(bytes).toString('utf8')
-}
-
 describe.each(DIALECTS)('the profile page on %s', (dialect) => {
   let server: TestServer
-  let smtp: Awaited<ReturnType<typeof startSmtp>>
+  let smtp: MailCatcher
 
   beforeAll(async () => {
-    smtp = await startSmtp()
+    smtp = await MailCatcher.start()
     server = await startServer({ dialect, settings: [`login_urls=${APP}`], env: { AIRLOCK_SMTP_URL: smtp.url } })
   })
   afterAll(async () => {
