@@ -8,6 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -57,6 +58,8 @@ const DESCRIPTION: Record<ScenarioName, string> = {
 }
 
 const log = (line: string) => console.log(line)
+/** /proc/stat counts in USER_HZ ticks, 100 a second on Linux. */
+const CLOCK_TICKS = 100
 
 // A browser's Cookie header: analytics and preference cookies around the login cookie.
 const COOKIE_BEFORE = '_ga=GA1.1.1427364592.1731940000; _gid=GA1.1.918273645.1732020000; theme=dark; locale=en-GB; arToken='
@@ -108,9 +111,20 @@ function table(header: string[], rows: string[][], right: boolean[]): string {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
+/** The cores that other processes keep busy over the next `ms`: anything else running skews the figures. */
+async function otherCoresOver(ms: number): Promise<number> {
+  const machineBefore = machineBusyUs()
+  const selfBefore = process.cpuUsage()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  const self = process.cpuUsage(selfBefore)
+  return Math.max(0, (machineBusyUs() - machineBefore - self.user - self.system) / 1000 / ms)
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const started = performance.now()
+const othersBefore = await otherCoresOver(1000)
+log(`Other processes before the run: ${othersBefore.toFixed(2)} cores busy${othersBefore > 0.2 ? ' — the figures will be noisy' : ''}`)
 const cacheDir = env.BENCH_CACHE_DIR ?? `${benchDir}.cache/middleware`
 const issuer = await TokenIssuer.start(cacheDir, log)
 await issuer.ensure(FIRST_FRESH_TOKEN)
@@ -176,11 +190,21 @@ async function serverCpuUs(): Promise<number> {
   }
 }
 
-/** Busy CPU time of the whole machine so far (all cores, every process), in microseconds. */
+/**
+ * Busy CPU time of the whole machine so far (all cores, every process), in microseconds. From
+ * /proc/stat where there is one: os.cpus() leaves out softirq time, where Linux books much of the
+ * loopback network work that the processes' own counters see as system time.
+ */
 function machineBusyUs(): number {
-  let busy = 0
-  for (const { times } of cpus()) busy += times.user + times.nice + times.sys + times.irq
-  return busy * 1000
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/).map(Number)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks
+    return ((user + nice + system + irq + softirq + steal) * 1e6) / CLOCK_TICKS
+  } catch {
+    let busy = 0
+    for (const { times } of cpus()) busy += times.user + times.nice + times.sys + times.irq
+    return busy * 1000
+  }
 }
 
 interface Measured extends LoadResult {
@@ -188,6 +212,8 @@ interface Measured extends LoadResult {
   cpuUsPerReq: number
   /** The server's CPU time over the run's wall time: about 1 when its event loop was the bottleneck. */
   serverCores: number
+  /** The load generator's CPU time over wall time: near 1 means it, not the server, may be the limit. */
+  loadCores: number
   /** CPU used meanwhile by everything but the server, the load generator and this process, in cores. */
   otherCores: number
 }
@@ -238,6 +264,7 @@ async function measure(scenario: ScenarioName, seconds: number): Promise<Measure
     ...message,
     cpuUsPerReq: serverUs / message.responses,
     serverCores: serverUs / 1e6 / message.elapsedSec,
+    loadCores: message.cpuUs / 1e6 / message.elapsedSec,
     otherCores: Math.max(0, others / 1e6 / message.elapsedSec),
   }
 }
@@ -245,16 +272,6 @@ async function measure(scenario: ScenarioName, seconds: number): Promise<Measure
 async function prepareRound(seconds: number): Promise<void> {
   if (scenarios.includes('fresh')) await prepareFresh(seconds)
 }
-
-/** The share of all cores busy over the next `ms`: anything else running on the machine skews the figures. */
-async function busyShare(ms: number): Promise<number> {
-  const before = machineBusyUs()
-  await new Promise((resolve) => setTimeout(resolve, ms))
-  return (machineBusyUs() - before) / 1000 / ms / cpus().length
-}
-
-const busy = await busyShare(1000)
-log(`Machine before the run: ${(busy * 100).toFixed(0)}% of ${cpus().length} cores busy${busy > 0.1 ? ' — other processes are running; the figures will be noisy' : ''}`)
 
 if (warmupSec > 0) {
   await prepareRound(warmupSec)
@@ -273,7 +290,7 @@ for (let round = 1; round <= rounds; round++) {
   for (const scenario of scenarios) {
     const r = await measure(scenario, durationSec)
     results.get(scenario)!.push(r)
-    process.stdout.write(` ${scenario} ${fmt(r.rps)}`)
+    process.stdout.write(` ${scenario} ${fmt(r.rps)}${r.otherCores > 0.25 ? ` (other processes: ${r.otherCores.toFixed(2)} cores)` : ''}`)
   }
   process.stdout.write('\n')
 }
@@ -302,11 +319,13 @@ const rows = scenarios.map((scenario) => {
     scenario,
     fmt(rps),
     runs.map((r) => fmt(r.rps)).join(' / '),
-    ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`,
+    // Rounded down, so that a ratio just under its target never reads as the target.
+    ratio === null ? 'n/a' : `${(Math.floor(ratio * 100) / 100).toFixed(2)}×`,
     verdict,
     cpu.toFixed(1),
     bareCpu === null ? 'n/a' : `${(bareCpu / cpu).toFixed(2)}×`,
     median(runs.map((r) => r.serverCores)).toFixed(2),
+    median(runs.map((r) => r.loadCores)).toFixed(2),
     median(runs.map((r) => r.otherCores)).toFixed(2),
     `${median(runs.map((r) => r.latencyP50Ms)).toFixed(0)} / ${median(runs.map((r) => r.latencyP99Ms)).toFixed(0)}`,
   ]
@@ -315,9 +334,9 @@ const rows = scenarios.map((scenario) => {
 log('')
 log(
   table(
-    ['scenario', 'req/s (median)', 'req/s per round', 'vs bare', 'target', 'server CPU µs/req', 'CPU: bare/this', 'server cores', 'other cores', 'p50 / p99 ms'],
+    ['scenario', 'req/s (median)', 'req/s per round', 'vs bare', 'target', 'server CPU µs/req', 'CPU: bare/this', 'server cores', 'autocannon cores', 'other cores', 'p50 / p99 ms'],
     rows,
-    [false, true, true, true, false, true, true, true, true, true],
+    [false, true, true, true, false, true, true, true, true, true, true],
   ),
 )
 log('')
