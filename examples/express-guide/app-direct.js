@@ -1,0 +1,47 @@
+// app-direct.js: app.js with the guide's "Using direct configuration" instead of environment variables.
+// Everything outside the configuration block is the same as in app.js (a test keeps it so).
+const express = require('express')
+const { arMiddleware, cookieParser, fullLogout, requireLogin } = require('@airlock/express')
+const site = require('./lib/site')
+const adminRouter = require('./routes/admin')
+const projectsRouter = require('./routes/projects')
+
+const app = express()
+site.setup(app) // pug views and the stylesheet
+
+// "Configuring the npm": cookieParser anywhere before arMiddleware, the logout route, then arMiddleware.
+app.use(cookieParser())
+app.use('/logout', fullLogout)
+// --- configuration: direct. The LoginRocket URL is public, so it's safe to commit ---
+app.use(arMiddleware({
+  authrocket: {
+    loginrocketUrl: 'http://localhost:4000'
+  }
+}))
+// --- end of configuration ---
+
+// A public page: the nav shows Signup and Login, or the user's name and Logout.
+app.get('/', function (req, res) {
+  res.render('home')
+})
+
+// "Protect individual routes"
+app.get('/me',
+  requireLogin, // this is what you're actually adding
+  function (req, res, next) {
+    res.render('me')
+  })
+
+// "Protect an entire sub-router" and "Logins + permissions": see routes/admin.js.
+app.use('/admin', adminRouter)
+
+// "Protect the entire app": everything below this line needs a login.
+app.use(requireLogin)
+
+// "Connecting to your app's data": each account's own projects, see routes/projects.js.
+app.use('/projects', projectsRouter)
+
+site.finish(app) // "not found" and error pages
+
+module.exports = app
+if (require.main === module) site.listen(app)
