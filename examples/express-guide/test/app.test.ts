@@ -1,0 +1,185 @@
+// The example app (`node app.js`) against a real Airlock server (the built CLI's `airlock start`).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAirlock, startExample, type Airlock, type ExampleApp } from './support/airlock.js'
+import { Browser, hasLink, linkHref, location, postForm, textOf } from './support/browser.js'
+import { freePort } from './support/processes.js'
+
+let lr: Airlock
+let app: ExampleApp
+
+beforeAll(async () => {
+  // The realm must know the app's URL (its Login URL) before the app asks it to send users back.
+  const appPort = await freePort()
+  lr = await startAirlock({ loginUrls: [`http://127.0.0.1:${appPort}`] })
+  app = await startExample({ loginrocketUrl: lr.url, port: appPort })
+})
+
+afterAll(async () => {
+  await app?.close()
+  await lr?.close()
+})
+
+const PASSWORD = 'correct horse battery staple'
+let emails = 0
+const newEmail = () => `person${++emails}@example.com`
+
+/** Opens the signup form at `signupUrl`, fills it in as a person would, and returns the answer to the POST. */
+async function submitSignup(browser: Browser, signupUrl: string, email: string): Promise<Response> {
+  const page = await browser.get(signupUrl)
+  expect(page.status).toBe(200)
+  const form = postForm(browser.html)
+  expect(form.fields.csrf).toBeTruthy()
+  return browser.post(new URL(form.action || signupUrl, signupUrl).href, {
+    ...form.fields,
+    first_name: 'Dave',
+    last_name: 'Smith',
+    email,
+    password: PASSWORD,
+  })
+}
+
+/** Signs up from the home page's Signup link and lands back in the app, logged in. */
+async function signUpFromHome(email = newEmail()): Promise<Browser> {
+  const browser = new Browser()
+  await browser.get(`${app.url}/`)
+  const back = await submitSignup(browser, linkHref(browser.html, 'Signup'), email)
+  // No redirect_uri on the nav's link: LoginRocket uses the realm's first Login URL, the app's root.
+  expect(location(back)).toMatch(new RegExp(`^${app.url}/\\?token=`))
+  const stored = await browser.get(location(back))
+  expect(stored.status).toBe(302)
+  expect(location(stored)).toBe('/')
+  expect(browser.cookies.get('arToken')).toBeTruthy()
+  return browser
+}
+
+describe('anonymous visitors', () => {
+  it('see the public home page with Signup and Login links to LoginRocket', async () => {
+    const browser = new Browser()
+    const home = await browser.get(`${app.url}/`)
+    expect(home.status).toBe(200)
+    expect(linkHref(browser.html, 'Signup')).toBe(`${lr.url}/signup`)
+    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login`)
+    expect(textOf(browser.html)).not.toContain('Hi,')
+    expect(hasLink(browser.html, 'Logout')).toBe(false)
+  })
+
+  it.each(['/me', '/admin', '/projects', '/projects?sort=name', '/no-such-page'])(
+    'are sent from %s to LoginRocket with the page as redirect_uri',
+    async (path) => {
+      const response = await new Browser().get(`${app.url}${path}`)
+      expect(response.status).toBe(302)
+      expect(location(response)).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}${path}`)}`)
+    },
+  )
+
+  it('get 401 from protected pages when they ask for JSON', async () => {
+    const response = await new Browser().get(`${app.url}/me`, { accept: 'application/json' })
+    expect(response.status).toBe(401)
+  })
+
+  it('reach the stylesheet without a login', async () => {
+    const response = await new Browser().get(`${app.url}/style.css`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('text/css')
+  })
+})
+
+describe('signing up', () => {
+  it("from the home page's Signup link lands back in the app, logged in: Hi, Dave!", async () => {
+    const browser = await signUpFromHome()
+    await browser.get(`${app.url}/`)
+    const text = textOf(browser.html)
+    expect(text).toContain('Hi, Dave!')
+    expect(text).toContain('Welcome back, Dave.')
+    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${lr.url}/profile?redirect_uri=${encodeURIComponent(`${app.url}/`)}`)
+    expect(linkHref(browser.html, 'Logout')).toBe('/logout')
+    expect(hasLink(browser.html, 'Signup')).toBe(false)
+    expect(hasLink(browser.html, 'Login')).toBe(false)
+    // No account (org) yet: the account links stay hidden.
+    expect(hasLink(browser.html, 'Manage current account')).toBe(false)
+    expect(hasLink(browser.html, 'Switch accounts')).toBe(false)
+  })
+
+  it('from a protected page goes through login, signup, and back to that page', async () => {
+    const browser = new Browser()
+    const toLogin = await browser.get(`${app.url}/me`)
+    const loginPage = await browser.get(location(toLogin))
+    expect(loginPage.status).toBe(200)
+    const signupUrl = new URL(linkHref(browser.html, 'Create an account'), location(toLogin)).href
+    const email = newEmail()
+    const back = await submitSignup(browser, signupUrl, email)
+    expect(location(back)).toMatch(new RegExp(`^${app.url}/me\\?token=`))
+    const stored = await browser.get(location(back))
+    expect(location(stored)).toBe('/me')
+
+    const me = await browser.get(`${app.url}/me`)
+    expect(me.status).toBe(200)
+    const text = textOf(browser.html)
+    expect(text).toContain('Dave Smith')
+    expect(text).toContain(email)
+    expect(text).toContain('Your login has no account yet')
+    expect(text).toMatch(/Id usr_/)
+  })
+
+  it("Manage Profile opens the server's profile page for this user", async () => {
+    const email = newEmail()
+    const browser = await signUpFromHome(email)
+    await browser.get(`${app.url}/me`)
+    const profile = await browser.get(linkHref(browser.html, 'Manage Profile'))
+    expect(profile.status).toBe(200)
+    expect(browser.html).toContain(email)
+  })
+})
+
+describe('a login without an account (org), as every login is until the server has accounts', () => {
+  it('sees "no account yet" instead of projects, and cannot add one', async () => {
+    const browser = await signUpFromHome()
+    const page = await browser.get(`${app.url}/projects`)
+    expect(page.status).toBe(200)
+    expect(textOf(browser.html)).toContain('Your login has no account yet')
+    expect(browser.html).not.toContain('<form')
+
+    const post = await browser.post(`${app.url}/projects`, { name: 'Nowhere' })
+    expect(post.status).toBe(409)
+    expect(textOf(browser.html)).toContain('Your login has no account yet')
+  })
+
+  it('gets the friendly 403 page at /admin (no site:admin permission)', async () => {
+    const browser = await signUpFromHome()
+    const admin = await browser.get(`${app.url}/admin`)
+    expect(admin.status).toBe(403)
+    const text = textOf(browser.html)
+    expect(text).toContain('Admins only')
+    expect(text).toContain('site:admin')
+    expect(text).toContain('Hi, Dave!')
+  })
+
+  it('gets a 404 page for unknown addresses', async () => {
+    const browser = await signUpFromHome()
+    const missing = await browser.get(`${app.url}/no-such-page`)
+    expect(missing.status).toBe(404)
+    expect(textOf(browser.html)).toContain('Page not found')
+  })
+})
+
+describe('logging out', () => {
+  it("goes through the server's logout and back to the app, logged out of both", async () => {
+    const browser = await signUpFromHome()
+    const toLr = await browser.get(`${app.url}/logout`)
+    expect(toLr.status).toBe(302)
+    const logoutUrl = new URL(location(toLr))
+    expect(`${logoutUrl.origin}${logoutUrl.pathname}`).toBe(`${lr.url}/logout`)
+    expect(logoutUrl.searchParams.get('redirect_uri')).toBe(`${app.url}/`)
+    expect(logoutUrl.searchParams.get('session')).toMatch(/^kss_/)
+    expect(browser.cookies.has('arToken')).toBe(false)
+
+    const backToApp = await browser.get(logoutUrl.href)
+    expect(location(backToApp)).toBe(`${app.url}/`)
+    await browser.get(`${app.url}/`)
+    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login`)
+    expect((await browser.get(`${app.url}/me`)).status).toBe(302)
+    // LoginRocket's own session is over too: its login page asks again instead of sending the browser back.
+    const login = await browser.get(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}/`)}`)
+    expect(login.status).toBe(200)
+  })
+})
