@@ -54,31 +54,55 @@ async function fromCookie(ctx: Context, req: Request, res: Response, token: stri
   return checked.status === 'valid' ? { token, claims: checked.claims } : null
 }
 
+/** Where this request's token comes from; decided from headers alone. */
+export type TokenSource =
+  | { from: 'param'; token: string }
+  | { from: 'bearer'; token: string }
+  | { from: 'cookie'; token: string }
+  | { from: 'none' }
+
+export function tokenSource(ctx: Context, req: Request): TokenSource {
+  const { cookieName } = ctx.options
+  if (cookieName !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+    const param = tokenParam(req)
+    if (param !== undefined) return { from: 'param', token: param }
+  }
+  const authorization = req.headers.authorization
+  const bearer = authorization === undefined ? null : BEARER.exec(authorization)
+  if (bearer) return { from: 'bearer', token: bearer[1]! }
+  const token = cookieName === null ? undefined : readCookie(req.headers.cookie, cookieName)
+  return token ? { from: 'cookie', token } : { from: 'none' }
+}
+
+/**
+ * The common cases, answered without waiting: nobody logged in, or a token already verified that needs
+ * no renewal. Returns false when the request needs the full (asynchronous) path.
+ */
+export function authenticateFromCache(ctx: Context, req: Request, res: Response, source: TokenSource): boolean {
+  if (source.from === 'param') return false
+  let login: Login | null = null
+  if (source.from !== 'none') {
+    const known = ctx.verify.cached(source.token)
+    if (known === undefined || known.status !== 'valid' || (source.from === 'cookie' && known.renewSoon)) return false
+    login = { token: source.token, claims: known.claims }
+  }
+  attach(req, res, new AuthRocket(ctx, req, res, login))
+  return true
+}
+
 /**
  * Works out who the request is from and attaches the helper. Returns true when it answered the
  * request itself (the redirect that takes `?token=` out of the address bar).
  */
-export async function authenticate(ctx: Context, req: Request, res: Response): Promise<boolean> {
-  const { cookieName } = ctx.options
+export async function authenticate(ctx: Context, req: Request, res: Response, source: TokenSource): Promise<boolean> {
   let login: Login | null = null
   let error: string | null = null
-
-  if (cookieName !== null && (req.method === 'GET' || req.method === 'HEAD')) {
-    const param = tokenParam(req)
-    if (param !== undefined) {
-      await acceptTokenParam(ctx, req, res, param)
-      return true
-    }
+  if (source.from === 'param') {
+    await acceptTokenParam(ctx, req, res, source.token)
+    return true
   }
-
-  const authorization = req.headers.authorization
-  const bearer = authorization === undefined ? null : BEARER.exec(authorization)
-  if (bearer) {
-    ;({ login, error } = await fromBearer(ctx, bearer[1]!))
-  } else if (cookieName !== null) {
-    const token = readCookie(req.headers.cookie, cookieName)
-    if (token !== undefined && token !== '') login = await fromCookie(ctx, req, res, token)
-  }
+  if (source.from === 'bearer') ({ login, error } = await fromBearer(ctx, source.token))
+  else if (source.from === 'cookie') login = await fromCookie(ctx, req, res, source.token)
   attach(req, res, new AuthRocket(ctx, req, res, login, error))
   return false
 }

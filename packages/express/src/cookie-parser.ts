@@ -1,11 +1,58 @@
+import { IncomingMessage } from 'node:http'
 import type { NextFunction, Request, Response } from 'express'
 import realCookieParser from 'cookie-parser'
 
 type ParseOptions = Parameters<typeof realCookieParser>[1]
+type Cookies = Record<string, any>
 
-interface Parsed {
-  cookies: Record<string, any>
-  signedCookies: Record<string, any>
+/** What one cookieParser() left on a request: how to parse, and what was parsed or assigned. */
+interface CookieState {
+  parse: ((header: string | undefined) => { cookies: Cookies; signedCookies: Cookies }) | null
+  secret: string | undefined
+  cookies?: Cookies
+  signedCookies?: Cookies
+}
+
+const STATE = Symbol('airlock.cookieParser')
+type WithState = IncomingMessage & { [STATE]?: CookieState }
+
+function stateOf(req: WithState): CookieState {
+  return (req[STATE] ??= { parse: null, secret: undefined })
+}
+
+function parsedField(req: WithState, name: 'cookies' | 'signedCookies'): Cookies | undefined {
+  const state = req[STATE]
+  if (state === undefined) return undefined
+  if (state[name] === undefined && state.parse !== null) {
+    const parsed = state.parse(req.headers.cookie)
+    state.cookies ??= parsed.cookies
+    state.signedCookies ??= parsed.signedCookies
+    state.parse = null
+  }
+  return state[name]
+}
+
+/**
+ * The accessors live once on IncomingMessage.prototype, the one ancestor of every request (sub-apps
+ * swap Express's prototypes): per-request getters would give each request its own hidden class and
+ * slow every property access after them. A request that no cookieParser() saw reads undefined, as before.
+ */
+function installAccessors(): void {
+  if (Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'signedCookies')?.get) return
+  const accessor = (name: 'cookies' | 'signedCookies' | 'secret'): PropertyDescriptor => ({
+    configurable: true,
+    get(this: WithState) {
+      return name === 'secret' ? this[STATE]?.secret : parsedField(this, name)
+    },
+    set(this: WithState, value: any) {
+      stateOf(this)[name] = value
+    },
+  })
+  Object.defineProperties(IncomingMessage.prototype, {
+    cookies: accessor('cookies'),
+    signedCookies: accessor('signedCookies'),
+    secret: accessor('secret'),
+  })
 }
 
 /**
@@ -18,36 +65,22 @@ interface Parsed {
  * @public
  */
 export function cookieParser(secret?: string | string[], options?: ParseOptions) {
-  const parse = realCookieParser(secret, options)
+  installAccessors()
+  const real = realCookieParser(secret, options)
   const secrets = secret === undefined ? [] : Array.isArray(secret) ? secret : [secret]
   const noop = () => {}
 
-  function parsed(req: Request): Parsed {
-    const shadow = { headers: { cookie: req.headers.cookie } } as unknown as Request
-    parse(shadow, undefined as unknown as Response, noop)
-    return { cookies: shadow.cookies, signedCookies: shadow.signedCookies }
+  function parse(header: string | undefined) {
+    const shadow = { headers: { cookie: header } } as unknown as Request
+    real(shadow, undefined as unknown as Response, noop)
+    return { cookies: shadow.cookies as Cookies, signedCookies: shadow.signedCookies as Cookies }
   }
 
   return function cookieParser(req: Request, _res: Response, next: NextFunction): void {
-    if (req.cookies) return next()
-    req.secret = secrets[0]
-    let result: Parsed | undefined
-    let cookies: Record<string, any> | undefined
-    let signedCookies: Record<string, any> | undefined
-    Object.defineProperties(req, {
-      cookies: {
-        configurable: true,
-        enumerable: true,
-        get: () => (cookies ??= (result ??= parsed(req)).cookies),
-        set: (value: Record<string, any>) => void (cookies = value),
-      },
-      signedCookies: {
-        configurable: true,
-        enumerable: true,
-        get: () => (signedCookies ??= (result ??= parsed(req)).signedCookies),
-        set: (value: Record<string, any>) => void (signedCookies = value),
-      },
-    })
+    const request = req as unknown as WithState
+    // Done already, by this or another cookie parser (which sets its own properties).
+    if (request[STATE] !== undefined || Object.hasOwn(req, 'cookies')) return next()
+    request[STATE] = { parse, secret: secrets[0] }
     next()
   }
 }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express'
-import { attach, authenticate } from './authenticate.js'
+import { attach, authenticate, authenticateFromCache, tokenSource, type TokenSource } from './authenticate.js'
 import { createContext, setDefaultContext } from './context.js'
 import { AuthRocket } from './helper.js'
 import { resolveOptions, type ArMiddlewareOptions } from './options.js'
@@ -18,16 +18,24 @@ export function arMiddleware(options: ArMiddlewareOptions = {}) {
   const ctx = createContext(resolveOptions(options, process.env))
   setDefaultContext(ctx)
 
-  return async function arMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+  return function arMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (req.authrocket !== undefined) return next()
-    let answered = false
+    let source: TokenSource
     try {
-      answered = await authenticate(ctx, req, res)
+      source = tokenSource(ctx, req)
+      if (authenticateFromCache(ctx, req, res, source)) return next()
     } catch (error) {
-      // Nothing a client sends may fail the request: whatever went wrong, it is anonymous.
+      return anonymous(error)
+    }
+    authenticate(ctx, req, res, source).then((answered) => {
+      if (!answered) next()
+    }, anonymous)
+
+    // Nothing a client sends may fail the request: whatever went wrong, it is anonymous.
+    function anonymous(error: unknown): void {
       ctx.options.logger.warn(`airlock: request treated as anonymous after an unexpected error: ${(error as Error).message}`)
       attach(req, res, new AuthRocket(ctx, req, res, null))
+      next()
     }
-    if (!answered) next()
   }
 }

@@ -20,7 +20,11 @@ export interface VerifierOptions {
   jwksCooldownMs?: number
 }
 
-export type Verifier = (token: string) => Promise<Verification>
+export interface Verifier {
+  (token: string): Promise<Verification>
+  /** The verdict on a token verified before, without waiting; undefined when it isn't known. */
+  cached(token: string): Verification | undefined
+}
 
 const LEEWAY_SECONDS = 5
 const MAX_TOKEN_LENGTH = 8192
@@ -60,7 +64,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verified.set(token, claims)
   }
 
-  return async function verify(token: string): Promise<Verification> {
+  async function verify(token: string): Promise<Verification> {
     const now = Date.now() / 1000
     const known = verified.get(token)
     if (known !== undefined) return judge(known, now)
@@ -82,4 +86,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return { status: 'invalid', reason: 'malformed' }
     }
   }
+
+  verify.cached = (token: string): Verification | undefined => {
+    const known = verified.get(token)
+    return known === undefined ? undefined : judge(known, Date.now() / 1000)
+  }
+  return verify
 }

@@ -37,22 +37,62 @@ describe('cookieParser', () => {
     }
   })
 
-  it('parses nothing until a route reads req.cookies, and leaves an existing req.cookies alone', async () => {
+  it('parses nothing until a route reads req.cookies, then parses once', async () => {
     const app = express()
-    let parsedEarly = false
+    let reads = 0
     app.use((req, _res, next) => {
-      req.cookies = { preset: 'yes' }
+      const cookie = req.headers.cookie
+      Object.defineProperty(req.headers, 'cookie', { get: () => (reads++, cookie) })
       next()
     })
     app.use(cookieParser())
     app.get('/', (req, res) => {
-      parsedEarly = Object.getOwnPropertyDescriptor(req, 'cookies')?.get !== undefined
-      res.json(req.cookies)
+      const before = reads
+      const first = req.cookies.a
+      const second = req.signedCookies
+      res.json({ before, after: reads, first, second })
     })
     const server = await serve(app)
     try {
-      expect(await (await get(server.url, { cookie: 'a=1' })).json()).toEqual({ preset: 'yes' })
-      expect(parsedEarly).toBe(false)
+      expect(await (await get(server.url, { cookie: 'a=1' })).json()).toEqual({ before: 0, after: 1, first: '1', second: {} })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('leaves req.cookies set by an earlier parser alone, and requests it never saw without cookies', async () => {
+    const app = express()
+    app.use('/preset', (req, _res, next) => {
+      req.cookies = { preset: 'yes' }
+      next()
+    })
+    app.use('/preset', cookieParser())
+    app.get('/preset', (req, res) => {
+      res.json(req.cookies)
+    })
+    app.get('/unparsed', (req, res) => {
+      res.json({ cookies: req.cookies ?? null, secret: (req as { secret?: string }).secret ?? null })
+    })
+    const server = await serve(app)
+    try {
+      expect(await (await get(`${server.url}/preset`, { cookie: 'a=1' })).json()).toEqual({ preset: 'yes' })
+      expect(await (await get(`${server.url}/unparsed`, { cookie: 'a=1' })).json()).toEqual({ cookies: null, secret: null })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('works in mounted sub-apps, which swap the request prototype', async () => {
+    const app = express()
+    const sub = express()
+    app.use(cookieParser('s3cret'))
+    sub.get('/', (req, res) => {
+      res.json({ cookies: req.cookies, secret: (req as { secret?: string }).secret })
+    })
+    app.use('/sub', sub)
+    const server = await serve(app)
+    try {
+      expect(await (await get(`${server.url}/sub`, { cookie: 'a=1' })).json()).toEqual({ cookies: { a: '1' }, secret: 's3cret' })
     } finally {
       await server.close()
     }
