@@ -148,6 +148,26 @@ describe.each(DIALECTS)('signup, login and logout on %s', (dialect) => {
     expect(await res.text()).toContain('This form has expired')
   })
 
+  it('asks for a username when the realm requires one, unique in any case, and puts it in the token', async () => {
+    await server.settings('username_field=required', 'name_field=hidden')
+    try {
+      const browser = new Browser(server.url)
+      await browser.get('/signup')
+      expect(browser.lastHtml).toContain('<label for="username">Username</label>')
+      expect(browser.lastHtml).not.toContain('first_name')
+      const missing = await browser.post('/signup', { email: 'user1@example.com', password: 'correct horse battery' })
+      expect(await missing.text()).toContain('id="username-error">Choose a username.')
+      const ok = await browser.post(`/signup?redirect_uri=${encodeURIComponent(APP)}`, { email: 'user1@example.com', password: 'correct horse battery', username: 'Dave_S' })
+      expect(claimsOf(tokenFrom(ok)).preferred_username).toBe('Dave_S')
+      const other = new Browser(server.url)
+      await other.get('/signup')
+      const taken = await other.post('/signup', { email: 'user2@example.com', password: 'correct horse battery', username: 'dave_s' })
+      expect(await taken.text()).toContain('That username is taken.')
+    } finally {
+      await server.settings('username_field=hidden', 'name_field=optional')
+    }
+  })
+
   it('signup can be closed', async () => {
     await server.settings('signup=closed')
     try {
