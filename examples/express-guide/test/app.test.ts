@@ -95,9 +95,9 @@ describe('signing up', () => {
     expect(linkHref(browser.html, 'Logout')).toBe('/logout')
     expect(hasLink(browser.html, 'Signup')).toBe(false)
     expect(hasLink(browser.html, 'Login')).toBe(false)
-    // No account (org) yet: the account links stay hidden.
-    expect(hasLink(browser.html, 'Manage current account')).toBe(false)
-    expect(hasLink(browser.html, 'Switch accounts')).toBe(false)
+    // Single-user mode: signup made the user's personal account, and the account links show.
+    expect(linkHref(browser.html, 'Manage current account')).toMatch(new RegExp(`^${lr.url}/accounts/org_`))
+    expect(linkHref(browser.html, 'Switch accounts')).toMatch(new RegExp(`^${lr.url}/accounts`))
   })
 
   it('from a protected page goes through login, signup, and back to that page', async () => {
@@ -117,8 +117,9 @@ describe('signing up', () => {
     const text = textOf(browser.html)
     expect(text).toContain('Dave Smith')
     expect(text).toContain(email)
-    expect(text).toContain('Your login has no account yet')
+    expect(text).toContain('ar:owner')
     expect(text).toMatch(/Id usr_/)
+    expect(text).toMatch(/org_/)
   })
 
   it("Manage Profile opens the server's profile page for this user", async () => {
@@ -131,17 +132,20 @@ describe('signing up', () => {
   })
 })
 
-describe('a login without an account (org), as every login is until the server has accounts', () => {
-  it('sees "no account yet" instead of projects, and cannot add one', async () => {
+describe('a new user, with the personal account signup made (single-user mode)', () => {
+  it("keeps projects in that account, and another user's account doesn't see them", async () => {
     const browser = await signUpFromHome()
     const page = await browser.get(`${app.url}/projects`)
     expect(page.status).toBe(200)
-    expect(textOf(browser.html)).toContain('Your login has no account yet')
-    expect(browser.html).not.toContain('<form')
+    expect(browser.html).toContain('<form')
+    const post = await browser.post(`${app.url}/projects`, { name: 'Moon base' })
+    expect(post.status).toBeLessThan(400)
+    await browser.get(`${app.url}/projects`)
+    expect(textOf(browser.html)).toContain('Moon base')
 
-    const post = await browser.post(`${app.url}/projects`, { name: 'Nowhere' })
-    expect(post.status).toBe(409)
-    expect(textOf(browser.html)).toContain('Your login has no account yet')
+    const other = await signUpFromHome()
+    await other.get(`${app.url}/projects`)
+    expect(textOf(other.html)).not.toContain('Moon base')
   })
 
   it('gets the friendly 403 page at /admin (no site:admin permission)', async () => {

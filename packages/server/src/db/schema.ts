@@ -96,6 +96,46 @@ export interface ServerSettingTable {
   value: string
 }
 
+export interface OrgTable {
+  id: string
+  realm_id: string
+  name: string
+  state: 'active' | 'closed'
+  reference: string | null
+  custom: string
+  created_at: DbTime
+  updated_at: DbTime
+}
+
+export interface MembershipTable {
+  id: string
+  realm_id: string
+  org_id: string
+  user_id: string
+  /** JSON array of permission names. */
+  permissions: string
+  /** The user's current account; at most one per user. */
+  selected: DbBool
+  created_at: DbTime
+  updated_at: DbTime
+}
+
+export interface InvitationTable {
+  id: string
+  realm_id: string
+  org_id: string
+  email: string
+  email_normalized: string
+  permissions: string
+  inviter_user_id: string | null
+  /** SHA-256 of the secret in the invitation link. */
+  token_hash: string
+  created_at: DbTime
+  expires_at: DbTime
+  accepted_at: DbTime | null
+  revoked_at: DbTime | null
+}
+
 export interface Database {
   realms: RealmTable
   signing_keys: SigningKeyTable
@@ -104,4 +144,7 @@ export interface Database {
   one_time_tokens: OneTimeTokenTable
   mails: MailTable
   server_settings: ServerSettingTable
+  orgs: OrgTable
+  memberships: MembershipTable
+  invitations: InvitationTable
 }

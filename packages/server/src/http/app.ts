@@ -10,6 +10,7 @@ import { loginRoutes } from '../routes/hosted/login.js'
 import { logoutRoutes } from '../routes/hosted/logout.js'
 import { passwordResetRoutes } from '../routes/hosted/password-reset.js'
 import { profileRoutes } from '../routes/hosted/profile.js'
+import { accountsRoutes } from '../routes/hosted/accounts.js'
 import { signupRoutes } from '../routes/hosted/signup.js'
 import { verifyRoutes } from '../routes/hosted/verify.js'
 import type { Services } from '../services/index.js'
@@ -69,6 +70,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', passwordResetRoutes(services))
   app.route('/', verifyRoutes(services))
   app.route('/', profileRoutes(services))
+  app.route('/', accountsRoutes(services))
 
   app.notFound(() => {
     throw new AppError('not_found', 'There is no page at this address.')

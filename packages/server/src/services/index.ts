@@ -8,6 +8,8 @@ import { sessionRepository } from '../db/repositories/sessions.js'
 import { signingKeyRepository } from '../db/repositories/signing-keys.js'
 import { userRepository } from '../db/repositories/users.js'
 import type { SecretBox } from '../crypto/secret-box.js'
+import { accountRepository } from '../db/repositories/accounts.js'
+import { accountService } from './accounts.js'
 import { keyService } from './keys.js'
 import { linkService } from './links.js'
 import { createMailer } from './mailer.js'
@@ -33,6 +35,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const keys = keyService(signingKeyRepository(kysely), box)
   const realms = realmRepository(kysely)
   const mails = mailRepository(kysely)
+  const accounts = accountService(accountRepository(kysely, db.dialect))
   return {
     db,
     logger,
@@ -40,7 +43,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     clock,
     realms,
     keys,
-    tokens: tokenService(keys),
+    accounts,
+    tokens: tokenService(keys, accounts),
     sessions: sessionService(sessionRepository(kysely)),
     users: userService(userRepository(kysely)),
     links: linkService(oneTimeTokenRepository(kysely)),

@@ -3,6 +3,13 @@ import { AppError } from '../errors/app-error.js'
 
 const fieldMode = z.enum(['required', 'optional', 'hidden'])
 
+/** A permission name as memberships carry it (`site:admin`, `forum:moderator`, `projects:*`). */
+export const PERMISSION = /^[a-z0-9*:;._-]{1,62}$/i
+const permissionList = z
+  .array(z.string().regex(PERMISSION, 'permissions are 1 to 62 letters, digits or * : ; . _ -'))
+  .max(100)
+  .default([])
+
 function loginUrl(value: string, ctx: z.RefinementCtx): string {
   let url: URL
   try {
@@ -38,17 +45,24 @@ export const realmSettingsSchema = z.strictObject({
     .regex(/^#[0-9a-f]{6}$/i, 'must be a colour like #2456c8')
     .default('#2456c8'),
   logo_url: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  /** Named permissions the account pages offer as checkboxes. */
+  permissions: permissionList,
+  /** What the creator of a new account gets besides ar:owner. */
+  new_owner_permissions: permissionList,
+  /** What an invited member gets unless the invitation says otherwise. */
+  new_member_permissions: permissionList,
 })
 
 export type RealmSettings = z.infer<typeof realmSettingsSchema>
 export const SETTING_NAMES = Object.keys(realmSettingsSchema.shape) as (keyof RealmSettings)[]
 
 const NUMERIC = new Set(['jwt_minutes', 'session_minutes'])
+const LISTS = new Set(['login_urls', 'permissions', 'new_owner_permissions', 'new_member_permissions'])
 const NULLABLE = new Set(['issuer', 'logo_url'])
 
 /** A setting as typed on a command line (`KEY=VALUE`) in the type the schema wants. */
 function fromText(name: string, value: string): unknown {
-  if (name === 'login_urls') return value.split(',').map((v) => v.trim()).filter(Boolean)
+  if (LISTS.has(name)) return value.split(',').map((v) => v.trim()).filter(Boolean)
   if (NUMERIC.has(name)) return /^\d+$/.test(value) ? Number(value) : value
   if (NULLABLE.has(name) && value === '') return null
   return value

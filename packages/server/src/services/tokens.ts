@@ -2,6 +2,8 @@ import { compactVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from '
 import type { Realm } from '../db/repositories/realms.js'
 import type { LoginSession } from '../db/repositories/sessions.js'
 import type { User } from '../db/repositories/users.js'
+import type { MembershipWithOrg } from '../db/repositories/accounts.js'
+import type { AccountService } from './accounts.js'
 import type { KeyService } from './keys.js'
 
 /** The realm's issuer: its own setting, else its LoginRocket URL's origin. */
@@ -14,8 +16,22 @@ function displayName(user: User): string | undefined {
   return name || undefined
 }
 
-/** The login token's claims (DESIGN §2); profile claims only when set. */
-function claimsFor(realm: Realm, user: User, session: LoginSession): JWTPayload {
+/** The selected membership as the token's `orgs` entry. */
+function orgClaim(membership: MembershipWithOrg) {
+  const { org } = membership
+  return {
+    mid: membership.id,
+    oid: org.id,
+    name: org.name,
+    perm: membership.permissions,
+    selected: true,
+    ...(org.reference ? { ref: org.reference } : {}),
+    ...(Object.keys(org.custom).length > 0 ? { cs: org.custom } : {}),
+  }
+}
+
+/** The login token's claims (DESIGN §2); profile claims only when set; `orgs` holds the selected membership only. */
+function claimsFor(realm: Realm, user: User, session: LoginSession, membership: MembershipWithOrg | null): JWTPayload {
   const claims: JWTPayload = { rid: realm.id, sid: session.id }
   const optional: Record<string, unknown> = {
     preferred_username: user.username ?? undefined,
@@ -29,15 +45,18 @@ function claimsFor(realm: Realm, user: User, session: LoginSession): JWTPayload 
     cs: Object.keys(user.custom).length > 0 ? user.custom : undefined,
   }
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) claims[name] = value
+  if (membership) claims.orgs = [orgClaim(membership)]
   return claims
 }
 
-export function tokenService(keys: KeyService) {
+export function tokenService(keys: KeyService, accounts: AccountService) {
   return {
-    async issue(realm: Realm, loginrocketUrl: string, user: User, session: LoginSession, now: Date): Promise<string> {
+    /** A token for the user's current account; `account` (an org id the user belongs to) switches to it first. */
+    async issue(realm: Realm, loginrocketUrl: string, user: User, session: LoginSession, now: Date, account?: string): Promise<string> {
+      const membership = await accounts.forToken(realm, user, now, account)
       const { record, key } = await keys.signing(realm, now)
       const iat = Math.floor(now.getTime() / 1000)
-      return new SignJWT(claimsFor(realm, user, session))
+      return new SignJWT(claimsFor(realm, user, session, membership))
         .setProtectedHeader({ alg: record.alg, kid: record.id, typ: 'JWT' })
         .setIssuer(issuerOf(realm, loginrocketUrl))
         .setSubject(user.id)

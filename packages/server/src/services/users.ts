@@ -24,10 +24,11 @@ export type LoginOutcome = { ok: true; user: User } | { ok: false; reason: 'inva
 
 export function userService(users: UserRepository) {
   return {
-    async signup(realm: Realm, input: SignupInput, now: Date): Promise<Outcome<User>> {
+    /** Creates a user from the signup form; `otherErrors` (fields the caller checked) stop it too. */
+    async signup(realm: Realm, input: SignupInput, now: Date, otherErrors: FieldErrors = {}): Promise<Outcome<User>> {
       const { name_field: nameField, username_field: usernameField } = realm.settings
       const email = cleanEmail(input.email)
-      const errors: FieldErrors = {}
+      const errors: FieldErrors = { ...otherErrors }
       const emailError = emailProblem(email)
       if (emailError) errors.email = emailError
       if (nameField !== 'hidden') {

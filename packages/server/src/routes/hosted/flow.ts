@@ -63,7 +63,7 @@ export async function sendBack(c: Context<AppEnv>, services: Services, flow: Flo
   if (flow.returnTo) return c.redirect(flow.returnTo, 303)
   if (!flow.redirectUri) return c.redirect('/profile', 303)
   const realm = c.get('realm')
-  const token = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, services.clock())
+  const token = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, services.clock(), flow.hidden.account)
   c.header('Cache-Control', 'no-store')
   return c.redirect(withToken(flow.redirectUri, token), 303)
 }
@@ -85,4 +85,9 @@ export async function completeLogin(c: Context<AppEnv>, services: Services, flow
 
 export function forgetBrowser(c: Context<AppEnv>): void {
   clearSessionCookie(c)
+}
+
+/** Sends a browser without a LoginRocket session to log in, then back to `returnTo` (a path on LoginRocket). */
+export function loginFirst(c: Context<AppEnv>, returnTo: string): Response {
+  return c.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`, 303)
 }

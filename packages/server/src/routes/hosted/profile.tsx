@@ -6,7 +6,7 @@ import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../services/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
-import { browserLogin, readFlow, type Flow } from './flow.js'
+import { browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
 
 /** What a successful post says once the browser is back on the profile (`?saved=...`); never free text from the URL. */
 const SAVED: Record<ProfileForm, string> = {
@@ -121,6 +121,5 @@ function backToProfile(c: Context<AppEnv>, flow: Flow, saved: ProfileForm): Resp
  */
 function toLogin(c: Context<AppEnv>, flow?: Flow): Response {
   const url = new URL(c.req.url)
-  const returnTo = flow ? `/profile${carryOf(flow)}` : `${url.pathname}${url.search}`
-  return c.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`, 303)
+  return loginFirst(c, flow ? `/profile${carryOf(flow)}` : `${url.pathname}${url.search}`)
 }

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { mustVerifyFirst, sendVerificationLink } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
+import { accountNameProblem, personalAccountName } from '../../services/accounts.js'
 import { field } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { SignupPage } from '../../views/pages/signup.js'
@@ -36,17 +37,25 @@ export function signupRoutes(services: Services) {
       first_name: field(form, 'first_name'),
       last_name: field(form, 'last_name'),
       username: field(form, 'username'),
+      account_name: field(form, 'account_name'),
     }
+    // Multi-user realms ask for the new account's name (single-user accounts are named after the user).
+    const asksAccount = realm.settings.org_mode === 'multi_user' && realm.settings.org_name_field !== 'hidden'
+    const accountProblem = asksAccount ? accountNameProblem(values.account_name, realm.settings.org_name_field === 'required') : null
     const outcome = await services.users.signup(
       realm,
       { email: values.email, password: field(form, 'password', false), firstName: values.first_name, lastName: values.last_name, username: values.username },
       services.clock(),
+      accountProblem ? { account_name: accountProblem } : {},
     )
     if (!outcome.ok) {
       const kept = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.slice(0, 300)]))
       return c.html(<SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
     }
     const user = outcome.value
+    if (realm.settings.org_mode === 'multi_user') {
+      await services.accounts.create(realm, user, (asksAccount && values.account_name) || personalAccountName(user), services.clock())
+    }
     if (realm.settings.email_verification !== 'none') {
       await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
     }

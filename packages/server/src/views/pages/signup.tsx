@@ -13,7 +13,7 @@ export interface SignupPageProps {
 }
 
 export function SignupPage({ realm, csrf, values = {}, errors = {}, carry, hidden }: SignupPageProps) {
-  const { name_field: nameField, username_field: usernameField } = realm.settings
+  const { name_field: nameField, username_field: usernameField, org_mode: orgMode, org_name_field: orgNameField } = realm.settings
   const optional = (label: string, mode: string) => (mode === 'optional' ? `${label} (optional)` : label)
   return (
     <Layout realm={realm} title="Create your account">
@@ -26,6 +26,9 @@ export function SignupPage({ realm, csrf, values = {}, errors = {}, carry, hidde
         ) : null}
         {usernameField !== 'hidden' ? (
           <Field name="username" label={optional('Username', usernameField)} value={values.username} errors={errors} autocomplete="nickname" required={usernameField === 'required'} />
+        ) : null}
+        {orgMode === 'multi_user' && orgNameField !== 'hidden' ? (
+          <Field name="account_name" label={optional('Account name', orgNameField)} value={values.account_name} errors={errors} autocomplete="organization" required={orgNameField === 'required'} hint="Your team or company; you can invite others to it." />
         ) : null}
         <Field name="email" label="Email" type="email" value={values.email} errors={errors} autocomplete="email" required autofocus={nameField === 'hidden'} />
         <Field name="password" label="Password" type="password" errors={errors} autocomplete="new-password" required hint="At least 8 characters." />

@@ -1,0 +1,66 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../../http/env.js'
+import type { Services } from '../../services/index.js'
+import { field } from '../../services/validation.js'
+import { AccountsPage } from '../../views/pages/accounts.js'
+import { MessagePage } from '../../views/pages/message.js'
+import { browserLogin, loginFirst, readFlow, sendBack, type Flow } from './flow.js'
+
+/**
+ * GET /accounts lists the user's accounts; choosing one (POST /accounts/choose) makes it current and sends
+ * the browser back with a token for it. With one account and no `force=1`, it is chosen without asking.
+ * In multi-user realms, POST /accounts/new creates another account (and switches to it).
+ */
+export function accountsRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+
+  const here = (flow: Flow) => `/accounts${flow.carry}`
+
+  app.get('/accounts', async (c) => {
+    const flow = await readFlow(c)
+    const current = await browserLogin(c, services)
+    if (!current) return loginFirst(c, `${new URL(c.req.url).pathname}${new URL(c.req.url).search}`)
+    const accounts = await services.accounts.list(c.get('realm'), current.user)
+    if (accounts.length === 1 && c.req.query('force') !== '1' && flow.redirectUri) {
+      await services.accounts.choose(c.get('realm'), current.user, accounts[0]!.orgId, services.clock())
+      return sendBack(c, services, flow, current.user, current.session)
+    }
+    return c.html(<AccountsPage realm={c.get('realm')} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} />)
+  })
+
+  app.post('/accounts/choose', async (c) => {
+    const flow = await readFlow(c)
+    const current = await browserLogin(c, services)
+    if (!current) return loginFirst(c, here(flow))
+    const orgId = field(await c.req.parseBody(), 'org_id')
+    const chosen = await services.accounts.choose(c.get('realm'), current.user, orgId, services.clock())
+    if (!chosen) return notMember(c, flow)
+    return flow.redirectUri ? sendBack(c, services, flow, current.user, current.session) : c.redirect(here(flow), 303)
+  })
+
+  app.post('/accounts/new', async (c) => {
+    const flow = await readFlow(c)
+    const current = await browserLogin(c, services)
+    if (!current) return loginFirst(c, here(flow))
+    const realm = c.get('realm')
+    if (realm.settings.org_mode !== 'multi_user') return notMember(c, flow)
+    const name = field(await c.req.parseBody(), 'account_name')
+    const outcome = await services.accounts.createNamed(realm, current.user, name, services.clock())
+    if (!outcome.ok) {
+      const accounts = await services.accounts.list(realm, current.user)
+      return c.html(<AccountsPage realm={realm} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} errors={outcome.errors} accountName={name.slice(0, 300)} />, 422)
+    }
+    return flow.redirectUri ? sendBack(c, services, flow, current.user, current.session) : c.redirect(here(flow), 303)
+  })
+
+  function notMember(c: Context<AppEnv>, flow: Flow) {
+    return c.html(
+      <MessagePage realm={c.get('realm')} title="Account not available" link={{ href: here(flow), text: 'Your accounts' }}>
+        <p>You are not a member of that account.</p>
+      </MessagePage>,
+      403,
+    )
+  }
+
+  return app
+}

@@ -1,0 +1,87 @@
+import { newId } from '../crypto/ids.js'
+import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
+import type { Realm } from '../db/repositories/realms.js'
+import type { User } from '../db/repositories/users.js'
+import { PERMISSION } from './realm-settings.js'
+import { textProblem, type Outcome } from './validation.js'
+
+/** Reserved permissions: owners and admins manage the account; every account keeps at least one owner. */
+export const OWNER = 'ar:owner'
+export const ADMIN = 'ar:admin'
+
+export const canManage = (membership: Pick<Membership, 'permissions'> | null): boolean =>
+  membership !== null && (membership.permissions.includes(OWNER) || membership.permissions.includes(ADMIN))
+
+/** Unique, valid permission names, in a stable order. */
+export function cleanPermissions(permissions: string[]): string[] {
+  return [...new Set(permissions.map((p) => p.trim()).filter((p) => PERMISSION.test(p)))].sort()
+}
+
+/** The name of a user's personal account in single-user mode: their name, else their email. */
+export function personalAccountName(user: User): string {
+  return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.email
+}
+
+export function accountNameProblem(name: string, required: boolean): string | null {
+  return textProblem(name, 'account name', required)
+}
+
+/** Accounts (orgs) and memberships: creating, choosing, and what the token carries. */
+export function accountService(repo: AccountRepository) {
+  return {
+    /** A new account with the user as its owner, made their current account. */
+    async create(realm: Realm, user: User, name: string, now: Date): Promise<MembershipWithOrg> {
+      const org: Org = { id: newId('org'), realmId: realm.id, name, state: 'active', reference: null, custom: {}, createdAt: now }
+      const membership: Membership = {
+        id: newId('mb'),
+        realmId: realm.id,
+        orgId: org.id,
+        userId: user.id,
+        permissions: cleanPermissions([OWNER, ...realm.settings.new_owner_permissions]),
+        selected: false,
+        createdAt: now,
+      }
+      await repo.insertOrg(org, now)
+      await repo.insertMembership(membership, now)
+      await repo.select(realm.id, user.id, membership.id, now)
+      return { ...membership, selected: true, org }
+    },
+
+    /** Creates an account from a form; the name is checked first. */
+    async createNamed(realm: Realm, user: User, name: string, now: Date): Promise<Outcome<MembershipWithOrg>> {
+      const problem = accountNameProblem(name, true)
+      if (problem) return { ok: false, errors: { account_name: problem } }
+      return { ok: true, value: await this.create(realm, user, name, now) }
+    },
+
+    list(realm: Realm, user: User): Promise<MembershipWithOrg[]> {
+      return repo.membershipsOf(realm.id, user.id)
+    },
+
+    /** Makes the user's membership of `orgId` current; null when they have none there. */
+    async choose(realm: Realm, user: User, orgId: string, now: Date): Promise<MembershipWithOrg | null> {
+      const chosen = (await repo.membershipsOf(realm.id, user.id)).find((m) => m.orgId === orgId)
+      if (!chosen) return null
+      if (!chosen.selected) await repo.select(realm.id, user.id, chosen.id, now)
+      return { ...chosen, selected: true }
+    },
+
+    /**
+     * The membership a token carries: the selected one; else the first, which becomes selected. With
+     * `preferOrgId` (the `account` parameter of /login) that account, when the user is a member. In
+     * single-user mode a user always has their personal account: it is made here if missing (a user
+     * from before the realm chose the mode, or a signup interrupted between its two writes).
+     */
+    async forToken(realm: Realm, user: User, now: Date, preferOrgId?: string): Promise<MembershipWithOrg | null> {
+      const all = await repo.membershipsOf(realm.id, user.id)
+      if (all.length === 0 && realm.settings.org_mode === 'single_user') return this.create(realm, user, personalAccountName(user), now)
+      const preferred = preferOrgId ? all.find((m) => m.orgId === preferOrgId) : undefined
+      const current = preferred ?? all.find((m) => m.selected) ?? all[0]
+      if (!current) return null
+      if (!current.selected) await repo.select(realm.id, user.id, current.id, now)
+      return { ...current, selected: true }
+    },
+  }
+}
+
+export type AccountService = ReturnType<typeof accountService>
