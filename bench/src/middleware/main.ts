@@ -8,11 +8,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { machineBusyUs, otherCoresOver } from '../lib/cpu.js'
+import { fmt, median, table } from '../lib/stats.js'
 import type { FromLoad, FromServer, LoadResult, LoadSpec, ScenarioName, ToLoad, ToServer } from './protocol.js'
 import { BEARER_TOKEN, COOKIE_TOKEN, FIRST_FRESH_TOKEN, TokenIssuer, USER_ID } from './tokens.js'
 
@@ -58,7 +59,6 @@ const DESCRIPTION: Record<ScenarioName, string> = {
 }
 
 const log = (line: string) => console.log(line)
-/** /proc/stat counts in USER_HZ ticks, 100 a second on Linux. */
 const CLOCK_TICKS = 100
 
 // A browser's Cookie header: analytics and preference cookies around the login cookie.
@@ -94,30 +94,6 @@ async function check(name: string, url: string, headers: Record<string, string>,
   if (res.status !== status || (id !== undefined && body.id !== id)) {
     throw new Error(`sanity check "${name}" failed: HTTP ${res.status} ${JSON.stringify(body)} (wanted ${status}${id ? ` with id ${id}` : ''})`)
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-function table(header: string[], rows: string[][], right: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`
-  const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`
-  return [line(header), rule, ...rows.map(line)].join('\n')
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-
-/** The cores that other processes keep busy over the next `ms`: anything else running skews the figures. */
-async function otherCoresOver(ms: number): Promise<number> {
-  const machineBefore = machineBusyUs()
-  const selfBefore = process.cpuUsage()
-  await new Promise((resolve) => setTimeout(resolve, ms))
-  const self = process.cpuUsage(selfBefore)
-  return Math.max(0, (machineBusyUs() - machineBefore - self.user - self.system) / 1000 / ms)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,23 +163,6 @@ async function serverCpuUs(): Promise<number> {
   for (;;) {
     const [message] = (await once(server, 'message')) as [FromServer]
     if (message.type === 'cpu') return message.us
-  }
-}
-
-/**
- * Busy CPU time of the whole machine so far (all cores, every process), in microseconds. From
- * /proc/stat where there is one: os.cpus() leaves out softirq time, where Linux books much of the
- * loopback network work that the processes' own counters see as system time.
- */
-function machineBusyUs(): number {
-  try {
-    const [, ...ticks] = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/).map(Number)
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks
-    return ((user + nice + system + irq + softirq + steal) * 1e6) / CLOCK_TICKS
-  } catch {
-    let busy = 0
-    for (const { times } of cpus()) busy += times.user + times.nice + times.sys + times.irq
-    return busy * 1000
   }
 }
 
