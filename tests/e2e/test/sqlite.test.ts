@@ -1,0 +1,4 @@
+// Every flow, on SQLite (the default database).
+import { defineFlows } from './flows.js'
+
+defineFlows('sqlite')
