@@ -6,7 +6,6 @@ import { join, relative } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { desktop, e2eDir, launchChromium } from './support/browser.js'
 import { startDemo, type Demo } from './support/demo.js'
-import { workAroundNullOrigin } from './support/known-bugs.js'
 
 const outDir = join(e2eDir, '..', '..', 'docs', 'screenshots')
 /** Each picture stays below this, so the README stays quick to load (and the repository small). */
@@ -20,7 +19,6 @@ async function main(): Promise<void> {
     ;[demo, browser] = await Promise.all([startDemo('sqlite'), launchChromium()])
     const { airlockUrl, exampleUrl } = demo
     const context = await browser.newContext({ viewport: desktop })
-    await workAroundNullOrigin(context, airlockUrl)
     const page = await context.newPage()
 
     // The server's login page, as the app's Login link opens it.

@@ -4,6 +4,10 @@ import type { AppEnv } from './env.js'
 /**
  * Strict headers on every hosted response. `form-action` must allow the realm's apps: a login form's
  * answer redirects there, and browsers apply form-action to that redirect.
+ *
+ * Pages are `same-origin`, not `no-referrer`: under no-referrer a browser sends `Origin: null` with the
+ * page's own form posts, which the CSRF check must refuse. No Referer leaves for another site either way;
+ * answers that carry a token (redirects to the app, renewals) set `no-referrer` themselves.
  */
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async function securityHeaders(c, next) {
@@ -23,7 +27,7 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     )
     c.header('X-Content-Type-Options', 'nosniff')
     c.header('X-Frame-Options', 'DENY')
-    c.header('Referrer-Policy', 'no-referrer')
+    if (!c.res.headers.has('Referrer-Policy')) c.header('Referrer-Policy', 'same-origin')
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
     if (c.get('loginrocketUrl')?.startsWith('https:')) c.header('Strict-Transport-Security', 'max-age=31536000')
   }

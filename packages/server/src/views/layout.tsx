@@ -15,7 +15,7 @@ export function Layout({ realm, title, children }: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${title} · ${realm.name}`}</title>
         <link rel="stylesheet" href="/assets/airlock.css" />
         <link rel="stylesheet" href={`/assets/theme.css?c=${realm.settings.color.slice(1)}`} />

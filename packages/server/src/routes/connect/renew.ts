@@ -27,6 +27,7 @@ export function renewRoutes(services: Services) {
     if (!user || user.state !== 'active') return ended()
     const fresh = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, now)
     c.header('Cache-Control', 'no-store')
+    c.header('Referrer-Policy', 'no-referrer')
     return c.json({ token: fresh })
   })
   return app

@@ -65,6 +65,7 @@ export async function sendBack(c: Context<AppEnv>, services: Services, flow: Flo
   const realm = c.get('realm')
   const token = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, services.clock(), flow.hidden.account)
   c.header('Cache-Control', 'no-store')
+  c.header('Referrer-Policy', 'no-referrer')
   return c.redirect(withToken(flow.redirectUri, token), 303)
 }
 
