@@ -13,13 +13,30 @@ export interface Realm {
   createdAt: Date
 }
 
+// Settings are checked when written; reading them on every request only needs the parse, so the checked
+// (and defaulted) value is remembered by its JSON text.
+const parsedSettings = new Map<string, RealmSettings>()
+
+function settingsOf(json: string): RealmSettings {
+  let settings = parsedSettings.get(json)
+  if (settings === undefined) {
+    settings = validateSettings(JSON.parse(json))
+    // Shared by every request that reads this realm: frozen, so no one can change it for the others.
+    for (const value of Object.values(settings)) if (Array.isArray(value)) Object.freeze(value)
+    Object.freeze(settings)
+    if (parsedSettings.size >= 1000) parsedSettings.clear()
+    parsedSettings.set(json, settings)
+  }
+  return settings
+}
+
 function toRealm(row: RealmTable): Realm {
   return {
     id: row.id,
     name: row.name,
     loginrocketUrl: row.loginrocket_url,
     isDefault: fromDbBool(row.is_default),
-    settings: validateSettings(JSON.parse(row.settings)),
+    settings: settingsOf(row.settings),
     createdAt: fromDbTime(row.created_at),
   }
 }
