@@ -4,6 +4,7 @@ export const ERROR_STATUS = {
   invalid_setting: 400,
   invalid_redirect_uri: 400,
   csrf_failed: 403,
+  forbidden: 403,
   session_ended: 401,
   invalid_token: 401,
   not_found: 404,

@@ -11,6 +11,8 @@ import { logoutRoutes } from '../routes/hosted/logout.js'
 import { passwordResetRoutes } from '../routes/hosted/password-reset.js'
 import { profileRoutes } from '../routes/hosted/profile.js'
 import { accountsRoutes } from '../routes/hosted/accounts.js'
+import { accountInvitationRoutes } from '../routes/hosted/account-invitations.js'
+import { accountManageRoutes } from '../routes/hosted/account-manage.js'
 import { signupRoutes } from '../routes/hosted/signup.js'
 import { verifyRoutes } from '../routes/hosted/verify.js'
 import type { Services } from '../services/index.js'
@@ -71,6 +73,8 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', verifyRoutes(services))
   app.route('/', profileRoutes(services))
   app.route('/', accountsRoutes(services))
+  app.route('/', accountManageRoutes(services))
+  app.route('/', accountInvitationRoutes(services))
 
   app.notFound(() => {
     throw new AppError('not_found', 'There is no page at this address.')

@@ -66,6 +66,8 @@ function titleFor(error: AppError): string {
       return 'This link can’t be used'
     case 'csrf_failed':
       return 'Please try again'
+    case 'forbidden':
+      return 'Not allowed'
     case 'realm_not_found':
     case 'not_found':
       return 'Page not found'

@@ -31,6 +31,11 @@ const countHandled = (status: number): Outcome => (status < 400 || status === 42
 const countFailures = (failed: number) => (status: number): Outcome =>
   status === failed ? 'keep' : status >= 300 && status < 400 ? 'success' : 'refund'
 
+/** Forms that mail an invitation: `/accounts/<org>/invitations` and `/accounts/<org>/invitations/<id>/resend`. */
+const INVITATION_MAIL = /^\/accounts\/[^/]+\/invitations(?:\/[^/]+\/resend)?$/
+/** Only a form that did what it was asked (a redirect) sent a mail. */
+const countRedirects = (status: number): Outcome => (status >= 300 && status < 400 ? 'keep' : 'refund')
+
 /**
  * Which POSTs are throttled and how (the numbers are in src/services/throttle.ts). Keys are the exact paths
  * the router matches (`c.req.path` is the decoded path it routes on). Login counts failures only: the 401 of
@@ -77,6 +82,14 @@ function rules(services: Services): Record<string, Rule> {
     // Both check the current password (a 422 when it, or anything else in the form, is wrong).
     '/profile/password': { counters: sessionUser, settle: countFailures(422) },
     '/profile/email': { counters: sessionUser, settle: countFailures(422) },
+    // Paths with ids in them are matched by pattern (see `ruleFor`).
+    invitationMail: {
+      async counters(c) {
+        const user = await loggedInUser(c)
+        return user ? [{ limit: 'invite_user', key: user }] : []
+      },
+      settle: countRedirects,
+    },
     '/verify/resend': {
       // Per target: the email the form names and the logged-in user, whichever are there.
       async counters(c, form) {
@@ -116,10 +129,9 @@ export function clientKey(ip: string): string {
 }
 
 /**
- * Throttles logins, the profile's password checks, signups, and password-reset and verification mails (see
- * `rules`), over counters in the
- * database. A request over a limit gets the error page with 429 and `Retry-After`; the route never runs.
- * Runs after the CSRF check, so forged or expired forms spend nothing.
+ * Throttles logins, the profile's password checks, signups, and password-reset, verification and invitation
+ * mails (see `rules`), over counters in the database. A request over a limit gets the error page with 429
+ * and `Retry-After`; the route never runs. Runs after the CSRF check, so forged or expired forms spend nothing.
  */
 export function throttle(services: Services, secret: string): MiddlewareHandler<AppEnv> {
   const limits: ThrottleService = throttleService(services.db, services.logger, secret)
@@ -128,7 +140,7 @@ export function throttle(services: Services, secret: string): MiddlewareHandler<
   let lastSweep = Date.now()
 
   return async function throttle(c, next) {
-    const rule = c.req.method === 'POST' && Object.hasOwn(byPath, c.req.path) ? byPath[c.req.path] : undefined
+    const rule = c.req.method !== 'POST' ? undefined : Object.hasOwn(byPath, c.req.path) ? byPath[c.req.path] : INVITATION_MAIL.test(c.req.path) ? byPath.invitationMail : undefined
     if (!rule) return next()
 
     const form = await c.req.parseBody()

@@ -9,7 +9,10 @@ import { signingKeyRepository } from '../db/repositories/signing-keys.js'
 import { userRepository } from '../db/repositories/users.js'
 import type { SecretBox } from '../crypto/secret-box.js'
 import { accountRepository } from '../db/repositories/accounts.js'
+import { invitationRepository } from '../db/repositories/invitations.js'
+import { accountManagement } from './account-management.js'
 import { accountService } from './accounts.js'
+import { invitationService } from './invitations.js'
 import { keyService } from './keys.js'
 import { linkService } from './links.js'
 import { createMailer } from './mailer.js'
@@ -35,7 +38,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const keys = keyService(signingKeyRepository(kysely), box)
   const realms = realmRepository(kysely)
   const mails = mailRepository(kysely)
-  const accounts = accountService(accountRepository(kysely, db.dialect))
+  const accountRepo = accountRepository(kysely, db.dialect)
+  const accounts = accountService(accountRepo)
   return {
     db,
     logger,
@@ -44,6 +48,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     realms,
     keys,
     accounts,
+    accountManagement: accountManagement(accountRepo),
+    invitations: invitationService(invitationRepository(kysely), accountRepo),
     tokens: tokenService(keys, accounts),
     sessions: sessionService(sessionRepository(kysely)),
     users: userService(userRepository(kysely)),

@@ -25,6 +25,8 @@ const HOUR = 60 * MINUTE
  *   These counters are separate from the login ones: an attacker's failed logins never block the owner's
  *   reset. An attacker who spends an email's 5 resets has sent the owner 5 working links (the newest one
  *   stays valid), so the owner can still reset.
+ * - Invitation mails (inviting, sending again): 50 per logged-in user per hour, so an account's managers
+ *   can't turn the server into a mail cannon; forms refused without a mail give their point back.
  */
 export const LIMITS = {
   login_ip: { points: 50, duration: 15 * MINUTE },
@@ -35,6 +37,7 @@ export const LIMITS = {
   forgot_email: { points: 5, duration: HOUR },
   resend_ip: { points: 20, duration: HOUR },
   resend_target: { points: 5, duration: HOUR },
+  invite_user: { points: 50, duration: HOUR },
 } as const satisfies Record<string, { points: number; duration: number }>
 
 export type LimitName = keyof typeof LIMITS

@@ -44,3 +44,10 @@ export function field(form: Record<string, unknown>, name: string, trim = true):
   if (typeof value !== 'string') return ''
   return trim ? value.trim() : value
 }
+
+/** A multi-valued form field (checkboxes, sent as `name[]`) as trimmed texts; anything but text is dropped. */
+export function listField(form: Record<string, unknown>, name: string): string[] {
+  const value = form[`${name}[]`]
+  const values: unknown[] = Array.isArray(value) ? value : value === undefined ? [] : [value]
+  return values.filter((v): v is string => typeof v === 'string').map((v) => v.trim())
+}

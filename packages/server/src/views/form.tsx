@@ -11,10 +11,12 @@ export interface FieldProps {
   required?: boolean
   hint?: string
   autofocus?: boolean
+  /** Shown and sent, but not editable (an invitation's address). */
+  readonly?: boolean
 }
 
 /** A labelled input with its error beside it (announced to screen readers through aria-describedby). */
-export function Field({ name, label, type = 'text', value, errors, autocomplete, required, hint, autofocus }: FieldProps) {
+export function Field({ name, label, type = 'text', value, errors, autocomplete, required, hint, autofocus, readonly }: FieldProps) {
   const error = errors[name]
   const describedBy = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ') || undefined
   return (
@@ -33,6 +35,7 @@ export function Field({ name, label, type = 'text', value, errors, autocomplete,
         autocomplete={autocomplete}
         required={required}
         autofocus={autofocus}
+        readonly={readonly}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy}
       />
@@ -42,6 +45,38 @@ export function Field({ name, label, type = 'text', value, errors, autocomplete,
         </p>
       ) : null}
     </div>
+  )
+}
+
+export interface CheckboxesProps {
+  /** The field's name without the `[]` it is sent as; also the key of its error. */
+  name: string
+  legend: string
+  /** Prefix of the boxes' ids, unique on the page (several forms may have the same field). */
+  idPrefix: string
+  options: { value: string; label: string }[]
+  checked: string[]
+  errors: FieldErrors
+}
+
+/** A group of checkboxes sent as `name[]`, with its legend and its error (announced through aria-describedby). */
+export function Checkboxes({ name, legend, idPrefix, options, checked, errors }: CheckboxesProps) {
+  const error = errors[name]
+  return (
+    <fieldset class={error ? 'checks invalid' : 'checks'} aria-describedby={error ? `${idPrefix}-error` : undefined}>
+      <legend>{legend}</legend>
+      {options.map((option, i) => (
+        <label class="check" for={`${idPrefix}-${i}`}>
+          <input type="checkbox" id={`${idPrefix}-${i}`} name={`${name}[]`} value={option.value} checked={checked.includes(option.value)} />
+          {option.label}
+        </label>
+      ))}
+      {error ? (
+        <p class="error" id={`${idPrefix}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
   )
 }
 

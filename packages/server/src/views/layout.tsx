@@ -4,11 +4,13 @@ import type { Realm } from '../db/repositories/realms.js'
 export interface LayoutProps {
   realm: Realm
   title: string
+  /** A wider card, for pages with lists (managing an account). */
+  wide?: boolean
   children?: Child
 }
 
 /** Every hosted page: the realm's name, logo and colour, a main landmark, readable on a phone. */
-export function Layout({ realm, title, children }: LayoutProps) {
+export function Layout({ realm, title, wide = false, children }: LayoutProps) {
   const { logo_url: logo } = realm.settings
   return (
     <html lang="en">
@@ -25,7 +27,7 @@ export function Layout({ realm, title, children }: LayoutProps) {
           {logo ? <img src={logo} alt="" class="logo" /> : null}
           <span class="realm-name">{realm.name}</span>
         </header>
-        <main class="card">
+        <main class={wide ? 'card wide' : 'card'}>
           <h1>{title}</h1>
           {children}
         </main>

@@ -36,9 +36,10 @@ export class Browser {
     return response
   }
 
-  /** Posts a form; the CSRF token comes from the last page unless `fields.csrf` is given. */
-  async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-    const body = new URLSearchParams({ csrf: this.csrf(), ...fields })
+  /** Posts a form; the CSRF token comes from the last page unless `fields.csrf` is given. A list is sent as repeated fields. */
+  async post(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Response> {
+    const body = new URLSearchParams()
+    for (const [name, value] of Object.entries({ csrf: this.csrf(), ...fields })) for (const one of [value].flat()) body.append(name, one)
     const response = await fetch(this.#absolute(url), {
       method: 'POST',
       body,

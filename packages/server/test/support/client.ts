@@ -27,7 +27,7 @@ export class Client {
     return res
   }
 
-  post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  post(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Response> {
     return this.browser.post(url, { csrf: this.#csrf, ...fields }, { 'x-forwarded-for': this.ip, ...headers })
   }
 

@@ -159,13 +159,20 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /**
      * Runs `change` on an account's memberships with the account locked, so that concurrent edits see each
-     * other's results (PostgreSQL row lock; SQLite runs one transaction at a time).
+     * other's results (PostgreSQL row lock; SQLite runs one transaction at a time). `change` gets the org as
+     * it is now (null when it is gone) and must use `trx` for every query: on SQLite another query would wait
+     * for this transaction forever.
      */
-    async withLockedOrg<T>(realmId: string, orgId: string, change: (trx: Transaction<Database>, members: Membership[]) => Promise<T>): Promise<T> {
+    async withLockedOrg<T>(
+      realmId: string,
+      orgId: string,
+      change: (trx: Transaction<Database>, members: Membership[], org: Org | null) => Promise<T>,
+    ): Promise<T> {
       return db.transaction().execute(async (trx) => {
         if (dialect === 'postgres') await sql`select id from orgs where id = ${orgId} and realm_id = ${realmId} for update`.execute(trx)
+        const org = await trx.selectFrom('orgs').selectAll().where('realm_id', '=', realmId).where('id', '=', orgId).executeTakeFirst()
         const rows = await trx.selectFrom('memberships').selectAll().where('realm_id', '=', realmId).where('org_id', '=', orgId).execute()
-        return change(trx, rows.map(toMembership))
+        return change(trx, rows.map(toMembership), org ? toOrg(org) : null)
       })
     },
 
@@ -177,12 +184,12 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
       await trx.deleteFrom('memberships').where('id', '=', membershipId).execute()
     },
 
-    async renameOrg(realmId: string, orgId: string, name: string, now: Date): Promise<void> {
-      await db.updateTable('orgs').set({ name, updated_at: toDbTime(now) }).where('realm_id', '=', realmId).where('id', '=', orgId).execute()
+    async renameOrg(realmId: string, orgId: string, name: string, now: Date, trx: Kysely<Database> = db): Promise<void> {
+      await trx.updateTable('orgs').set({ name, updated_at: toDbTime(now) }).where('realm_id', '=', realmId).where('id', '=', orgId).execute()
     },
 
-    async setOrgState(realmId: string, orgId: string, state: Org['state'], now: Date): Promise<void> {
-      await db.updateTable('orgs').set({ state, updated_at: toDbTime(now) }).where('realm_id', '=', realmId).where('id', '=', orgId).execute()
+    async setOrgState(realmId: string, orgId: string, state: Org['state'], now: Date, trx: Kysely<Database> = db): Promise<void> {
+      await trx.updateTable('orgs').set({ state, updated_at: toDbTime(now) }).where('realm_id', '=', realmId).where('id', '=', orgId).execute()
     },
   }
 }

@@ -6,6 +6,12 @@ import { AccountsPage } from '../../views/pages/accounts.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { browserLogin, loginFirst, readFlow, sendBack, type Flow } from './flow.js'
 
+/** What the list says after leaving or closing an account (`?done=...`); never free text from the URL. */
+const DONE: Record<string, string> = {
+  left: 'You left the account.',
+  closed: 'The account was closed. Its members no longer have access to it.',
+}
+
 /**
  * GET /accounts lists the user's accounts; choosing one (POST /accounts/choose) makes it current and sends
  * the browser back with a token for it. With one account and no `force=1`, it is chosen without asking.
@@ -25,7 +31,9 @@ export function accountsRoutes(services: Services) {
       await services.accounts.choose(c.get('realm'), current.user, accounts[0]!.orgId, services.clock())
       return sendBack(c, services, flow, current.user, current.session)
     }
-    return c.html(<AccountsPage realm={c.get('realm')} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} />)
+    const done = c.req.query('done')
+    const notice = done && Object.hasOwn(DONE, done) ? DONE[done] : undefined
+    return c.html(<AccountsPage realm={c.get('realm')} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} notice={notice} />)
   })
 
   app.post('/accounts/choose', async (c) => {

@@ -1,7 +1,7 @@
 import type { MembershipWithOrg } from '../../db/repositories/accounts.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { FieldErrors } from '../../services/validation.js'
-import { Field, Form } from '../form.js'
+import { Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
 
 export interface AccountsPageProps {
@@ -11,12 +11,18 @@ export interface AccountsPageProps {
   hidden: Record<string, string | undefined>
   errors?: FieldErrors
   accountName?: string
+  notice?: string | undefined
 }
 
-/** The user's accounts, each a button that switches to it; in multi-user realms, a form for another. */
-export function AccountsPage({ realm, csrf, accounts, hidden, errors = {}, accountName = '' }: AccountsPageProps) {
+/**
+ * The user's accounts, each a button that switches to it and a link to its page (members, leaving); in
+ * multi-user realms, a form for another.
+ */
+export function AccountsPage({ realm, csrf, accounts, hidden, errors = {}, accountName = '', notice }: AccountsPageProps) {
+  const carry = hidden.redirect_uri ? `?${new URLSearchParams({ redirect_uri: hidden.redirect_uri })}` : ''
   return (
     <Layout realm={realm} title="Choose an account">
+      {notice ? <Notice kind="info">{notice}</Notice> : null}
       {accounts.length === 0 ? <p>You don’t belong to an account yet.</p> : null}
       <ul class="accounts">
         {accounts.map((membership) => (
@@ -27,6 +33,9 @@ export function AccountsPage({ realm, csrf, accounts, hidden, errors = {}, accou
                 {membership.selected ? <span class="badge"> (current)</span> : null}
               </button>
             </Form>
+            <a class="manage" href={`/accounts/${encodeURIComponent(membership.orgId)}${carry}`} aria-label={`Manage ${membership.org.name}`}>
+              Manage
+            </a>
           </li>
         ))}
       </ul>

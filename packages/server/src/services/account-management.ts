@@ -1,0 +1,160 @@
+import type { AccountRepository, Member, Membership, Org } from '../db/repositories/accounts.js'
+import type { Realm } from '../db/repositories/realms.js'
+import type { User } from '../db/repositories/users.js'
+import { AppError } from '../errors/app-error.js'
+import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
+import { PERMISSION } from './realm-settings.js'
+import type { FieldErrors, Outcome } from './validation.js'
+
+/** What the browser's user may do with one account: every member sees it; owners and admins manage it. */
+export interface AccountAccess {
+  org: Org
+  membership: Membership
+  manager: boolean
+  owner: boolean
+}
+
+export const isOwner = (membership: Pick<Membership, 'permissions'>): boolean => membership.permissions.includes(OWNER)
+
+const NO_ACCOUNT = 'There is no account at this address.'
+const ONLY_MANAGERS = 'Only the account’s owners and admins can do that.'
+const MAX_PERMISSIONS = 100
+
+/**
+ * The permissions a manager may tick for a member (or an invitation), in display order: ar:owner (owners
+ * only), ar:admin, the realm's named permissions, and whatever else the member has now (or an invitation
+ * gets by default), so it can be taken away.
+ */
+export function offeredPermissions(realm: Realm, actorIsOwner: boolean, current: string[] = []): string[] {
+  const offered = [...(actorIsOwner ? [OWNER] : []), ADMIN, ...realm.settings.permissions, ...current]
+  return [...new Set(actorIsOwner ? offered : offered.filter((p) => p !== OWNER))]
+}
+
+/** Chosen permissions, checked against what was offered; the error is for the form's `permissions` field. */
+export function checkPermissions(chosen: string[], offered: string[]): Outcome<string[]> {
+  const problem = (message: string): Outcome<string[]> => ({ ok: false, errors: { permissions: message } })
+  if (chosen.length > MAX_PERMISSIONS) return problem(`Choose at most ${MAX_PERMISSIONS} permissions.`)
+  for (const permission of chosen) {
+    const shown = permission.slice(0, 62)
+    if (!PERMISSION.test(permission)) return problem(`“${shown}” is not a valid permission name.`)
+    if (permission === OWNER && !offered.includes(OWNER)) return problem('Only owners can make someone an owner.')
+    if (!offered.includes(permission)) return problem(`“${shown}” is not one of this app’s permissions.`)
+  }
+  return { ok: true, value: cleanPermissions(chosen) }
+}
+
+const fail = <T>(errors: FieldErrors): Outcome<T> => ({ ok: false, errors })
+const done: Outcome<null> = { ok: true, value: null }
+
+/**
+ * The acting user's membership, read inside the account's lock: the account must still be open and the
+ * user still a member with the role the change needs (a concurrent edit may have taken it away).
+ */
+function lockedActor(members: Membership[], org: Org | null, userId: string, role: 'member' | 'manager' | 'owner'): Membership {
+  if (!org || org.state !== 'active') throw new AppError('not_found', NO_ACCOUNT)
+  const actor = members.find((m) => m.userId === userId)
+  if (!actor) throw new AppError('forbidden', 'You are not a member of this account.')
+  if (role === 'manager' && !canManage(actor)) throw new AppError('forbidden', ONLY_MANAGERS)
+  if (role === 'owner' && !isOwner(actor)) throw new AppError('forbidden', 'Only the account’s owners can do that.')
+  return actor
+}
+
+function lockedTarget(members: Membership[], membershipId: string): Membership {
+  const target = members.find((m) => m.id === membershipId)
+  if (!target) throw new AppError('not_found', 'That person is not a member of this account (any more).')
+  return target
+}
+
+const ownerCount = (members: Membership[]) => members.filter(isOwner).length
+
+/**
+ * Managing one account: its name, its members' permissions, removing and leaving, closing. Every change of
+ * permissions or membership runs with the account locked and checks, inside the lock, both who may make it
+ * and that the account keeps at least one owner; so two owners demoting each other at once can't both win.
+ */
+export function accountManagement(repo: AccountRepository) {
+  return {
+    /** The user's access to an account of this realm; unknown and closed accounts don't exist (404), others' are 403. */
+    async access(realm: Realm, user: User, orgId: string): Promise<AccountAccess> {
+      const org = orgId.length <= 100 ? await repo.org(realm.id, orgId) : null
+      if (!org || org.state !== 'active') throw new AppError('not_found', NO_ACCOUNT)
+      const membership = await repo.membership(realm.id, org.id, user.id)
+      if (!membership) throw new AppError('forbidden', 'You are not a member of this account.')
+      return { org, membership, manager: canManage(membership), owner: isOwner(membership) }
+    },
+
+    requireManager(access: AccountAccess): void {
+      if (!access.manager) throw new AppError('forbidden', ONLY_MANAGERS)
+    },
+
+    members(realm: Realm, access: AccountAccess): Promise<Member[]> {
+      return repo.members(realm.id, access.org.id)
+    },
+
+    async rename(realm: Realm, access: AccountAccess, name: string, now: Date): Promise<Outcome<null>> {
+      this.requireManager(access)
+      const problem = accountNameProblem(name, true)
+      if (problem) return fail({ account_name: problem })
+      await repo.renameOrg(realm.id, access.org.id, name, now)
+      return done
+    },
+
+    async setPermissions(realm: Realm, user: User, orgId: string, membershipId: string, chosen: string[], now: Date): Promise<Outcome<null>> {
+      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+        const actor = lockedActor(members, org, user.id, 'manager')
+        const target = lockedTarget(members, membershipId)
+        if (isOwner(target) && !isOwner(actor)) throw new AppError('forbidden', 'Only owners can change an owner’s permissions.')
+        const checked = checkPermissions(chosen, offeredPermissions(realm, isOwner(actor), target.permissions))
+        if (!checked.ok) return checked
+        if (isOwner(target) && !checked.value.includes(OWNER) && ownerCount(members) === 1) {
+          return fail({ permissions: 'Every account needs an owner, and this is its only one. Make another member an owner first.' })
+        }
+        await repo.setPermissions(trx, target.id, checked.value, now)
+        return done
+      })
+    },
+
+    async remove(realm: Realm, user: User, orgId: string, membershipId: string, now: Date): Promise<Outcome<null>> {
+      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+        const actor = lockedActor(members, org, user.id, 'manager')
+        const target = lockedTarget(members, membershipId)
+        if (isOwner(target) && !isOwner(actor)) throw new AppError('forbidden', 'Only owners can remove an owner.')
+        if (isOwner(target) && ownerCount(members) === 1) {
+          return fail({ remove: 'This is the account’s only owner. Make another member an owner first.' })
+        }
+        await repo.deleteMembership(trx, target.id)
+        return done
+      })
+    },
+
+    async leave(realm: Realm, user: User, orgId: string): Promise<Outcome<null>> {
+      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+        const actor = lockedActor(members, org, user.id, 'member')
+        if (isOwner(actor) && ownerCount(members) === 1) {
+          const advice =
+            realm.settings.org_mode !== 'multi_user'
+              ? ''
+              : members.length === 1
+                ? ' Close the account instead.'
+                : ' Make another member an owner first, or close the account.'
+          return fail({ leave: `You are this account’s only owner, so you can’t leave it.${advice}` })
+        }
+        await repo.deleteMembership(trx, actor.id)
+        return done
+      })
+    },
+
+    /** Closes the account (owners, multi-user realms): it leaves every member's list and token. */
+    async close(realm: Realm, user: User, orgId: string, confirmed: boolean, now: Date): Promise<Outcome<null>> {
+      if (realm.settings.org_mode !== 'multi_user') throw new AppError('forbidden', 'Personal accounts can’t be closed.')
+      if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this account should be closed.' })
+      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+        lockedActor(members, org, user.id, 'owner')
+        await repo.setOrgState(realm.id, orgId, 'closed', now, trx)
+        return done
+      })
+    },
+  }
+}
+
+export type AccountManagement = ReturnType<typeof accountManagement>

@@ -1,0 +1,51 @@
+import type { Org } from '../db/repositories/accounts.js'
+import type { Realm } from '../db/repositories/realms.js'
+import type { User } from '../db/repositories/users.js'
+import { secretLink, sendInBackground } from './account-mail.js'
+import type { Services } from './index.js'
+import { INVITATION_DAYS, type SentInvitation } from './invitations.js'
+import type { Mail } from './mailer.js'
+
+/** Who sent an invitation, as the invitee reads it: their name and address, or the address alone. */
+function inviterText(inviter: User): string {
+  const name = [inviter.firstName, inviter.lastName].filter(Boolean).join(' ')
+  return name ? `${name} (${inviter.email})` : inviter.email
+}
+
+export function invitationMail(realm: Realm, to: string, org: Org, inviter: User, link: string): Mail {
+  return {
+    realmId: realm.id,
+    to,
+    subject: `You're invited to join ${org.name} at ${realm.name}`,
+    text: [
+      'Hello,',
+      '',
+      `${inviterText(inviter)} invited you to join the account "${org.name}" at ${realm.name}.`,
+      'To accept, open this link:',
+      '',
+      link,
+      '',
+      `If you don't have a login at ${realm.name} yet, the link lets you create one with this address.`,
+      `The link works for ${INVITATION_DAYS} days, and only once.`,
+      '',
+      "If you don't know who sent this, or don't want to join, ignore this email.",
+      '',
+      `-- ${realm.name}`,
+      '',
+    ].join('\n'),
+  }
+}
+
+/** Mails an invitation's link (with the app's `redirect_uri` when the inviter's page carried one). */
+export function sendInvitation(
+  services: Pick<Services, 'mailer' | 'logger'>,
+  realm: Realm,
+  loginrocketUrl: string,
+  sent: SentInvitation,
+  org: Org,
+  inviter: User,
+  redirectUri?: string,
+): void {
+  const link = secretLink(loginrocketUrl, '/invitations/accept', sent.secret, redirectUri)
+  sendInBackground(services, invitationMail(realm, sent.invitation.email, org, inviter, link))
+}

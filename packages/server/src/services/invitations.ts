@@ -1,0 +1,147 @@
+import { hashSecret, newId, newSecret } from '../crypto/ids.js'
+import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
+import { invitationState, type Invitation, type InvitationRepository, type InvitationState } from '../db/repositories/invitations.js'
+import type { Realm } from '../db/repositories/realms.js'
+import { normalizeEmail, type User } from '../db/repositories/users.js'
+import { AppError } from '../errors/app-error.js'
+import { checkPermissions, offeredPermissions, type AccountAccess } from './account-management.js'
+import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+
+export const INVITATION_DAYS = 30
+const LIFETIME_MS = INVITATION_DAYS * 24 * 60 * 60_000
+
+/** An invitation and the secret of its link (only its hash is stored, so this is the one chance to mail it). */
+export interface SentInvitation {
+  invitation: Invitation
+  secret: string
+}
+
+/** What a link leads to: the invitation, its account (null once closed), and whether it can still be used. */
+export interface FoundInvitation {
+  invitation: Invitation
+  org: Org | null
+  /** `unavailable`: the account was closed, or the realm no longer has shared accounts. */
+  state: InvitationState | 'unavailable'
+}
+
+export type AcceptOutcome =
+  | { ok: true; membership: MembershipWithOrg; alreadyMember: boolean }
+  | { ok: false; reason: 'unusable' | 'wrong_email'; found: FoundInvitation | null }
+
+/** Invitations are for accounts people share; single-user realms give everyone their own account only. */
+export const sharesAccounts = (realm: Realm): boolean => realm.settings.org_mode === 'multi_user'
+
+/**
+ * Invitations to join an account: created by its owners and admins, mailed as a single-use link (256 random
+ * bits, stored hashed) that works for 30 days; sending again replaces the link, revoking voids it. Accepting
+ * adds the membership with the invitation's permissions, with the account locked like every membership change.
+ */
+export function invitationService(invitations: InvitationRepository, accounts: AccountRepository) {
+  async function find(realm: Realm, secret: string | undefined, now: Date): Promise<FoundInvitation | null> {
+    if (!secret || secret.length > 100) return null
+    const invitation = await invitations.byTokenHash(hashSecret(secret))
+    if (!invitation || invitation.realmId !== realm.id) return null
+    const org = await accounts.org(realm.id, invitation.orgId)
+    const open = org !== null && org.state === 'active' && sharesAccounts(realm)
+    const state = invitationState(invitation, now)
+    return { invitation, org: org?.state === 'active' ? org : null, state: state === 'pending' && !open ? 'unavailable' : state }
+  }
+
+  function requireInviting(realm: Realm, access: AccountAccess): void {
+    if (!access.manager) throw new AppError('forbidden', 'Only the account’s owners and admins can do that.')
+    if (!sharesAccounts(realm)) throw new AppError('forbidden', 'Accounts here are personal: they can’t have other members.')
+  }
+
+  return {
+    find,
+
+    /** The account's invitations that were neither accepted nor revoked (expired ones too), newest first. */
+    open(realm: Realm, access: AccountAccess): Promise<Invitation[]> {
+      return invitations.openOf(realm.id, access.org.id)
+    },
+
+    async create(realm: Realm, access: AccountAccess, inviter: User, input: { email: string; permissions: string[] }, now: Date): Promise<Outcome<SentInvitation>> {
+      requireInviting(realm, access)
+      const errors: FieldErrors = {}
+      const email = cleanEmail(input.email)
+      const problem = emailProblem(email)
+      if (problem) errors.email = email === '' ? 'Enter the email address of the person to invite.' : problem
+      const permissions = checkPermissions(input.permissions, offeredPermissions(realm, access.owner, realm.settings.new_member_permissions))
+      if (!permissions.ok) Object.assign(errors, permissions.errors)
+      if (!errors.email) {
+        const members = await accounts.members(realm.id, access.org.id)
+        if (members.some((m) => normalizeEmail(m.email) === normalizeEmail(email))) errors.email = `${email} is already a member of this account.`
+        else if (await invitations.openFor(realm.id, access.org.id, email)) errors.email = 'This address has an invitation already; you can send it again below.'
+      }
+      if (!permissions.ok || Object.keys(errors).length > 0) return { ok: false, errors }
+
+      const secret = newSecret()
+      const invitation: Invitation = {
+        id: newId('nvt'),
+        realmId: realm.id,
+        orgId: access.org.id,
+        email,
+        permissions: permissions.value,
+        inviterUserId: inviter.id,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + LIFETIME_MS),
+        acceptedAt: null,
+        revokedAt: null,
+      }
+      await invitations.insert(invitation, hashSecret(secret))
+      return { ok: true, value: { invitation, secret } }
+    },
+
+    /** A new link (and 30 more days) for an open invitation; the old link stops working. Null when it isn't open. */
+    async resend(realm: Realm, access: AccountAccess, id: string, now: Date): Promise<SentInvitation | null> {
+      requireInviting(realm, access)
+      const secret = newSecret()
+      const expiresAt = new Date(now.getTime() + LIFETIME_MS)
+      if (id.length > 100 || !(await invitations.renew(realm.id, access.org.id, id, hashSecret(secret), expiresAt))) return null
+      const invitation = (await invitations.openOf(realm.id, access.org.id)).find((i) => i.id === id)
+      return invitation ? { invitation, secret } : null
+    },
+
+    /** Voids an open invitation; false when it isn't open. */
+    async revoke(realm: Realm, access: AccountAccess, id: string, now: Date): Promise<boolean> {
+      if (!access.manager) throw new AppError('forbidden', 'Only the account’s owners and admins can do that.')
+      return id.length <= 100 && invitations.revoke(realm.id, access.org.id, id, now)
+    },
+
+    /**
+     * Accepts an invitation for `user`, who must have the invited address. Makes the account the user's current
+     * one. A user who is a member already keeps their membership as it is (the invitation is used up).
+     */
+    async accept(realm: Realm, secret: string, user: User, now: Date): Promise<AcceptOutcome> {
+      const found = await find(realm, secret, now)
+      if (!found || found.state !== 'pending') return { ok: false, reason: 'unusable', found }
+      const { invitation } = found
+      if (normalizeEmail(user.email) !== normalizeEmail(invitation.email)) return { ok: false, reason: 'wrong_email', found }
+
+      const joined = await accounts.withLockedOrg(realm.id, invitation.orgId, async (trx, members, org) => {
+        if (!org || org.state !== 'active') return null
+        // Single use, decided by the database: of two accepts at once, one wins.
+        if (!(await invitations.markAccepted(trx, invitation.id, now))) return null
+        const existing = members.find((m) => m.userId === user.id)
+        if (existing) return { membership: existing, org, alreadyMember: true }
+        const membership: Membership = {
+          id: newId('mb'),
+          realmId: realm.id,
+          orgId: org.id,
+          userId: user.id,
+          permissions: invitation.permissions,
+          selected: false,
+          createdAt: now,
+        }
+        await accounts.insertMembership(membership, now, trx)
+        return { membership, org, alreadyMember: false }
+      })
+      if (!joined) return { ok: false, reason: 'unusable', found: await find(realm, secret, now) }
+      // After the lock: on SQLite a query outside its transaction would wait for it.
+      await accounts.select(realm.id, user.id, joined.membership.id, now)
+      return { ok: true, membership: { ...joined.membership, selected: true, org: joined.org }, alreadyMember: joined.alreadyMember }
+    },
+  }
+}
+
+export type InvitationService = ReturnType<typeof invitationService>

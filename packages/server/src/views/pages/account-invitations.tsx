@@ -1,0 +1,81 @@
+import type { Invitation } from '../../db/repositories/invitations.js'
+import type { Realm } from '../../db/repositories/realms.js'
+import { offeredPermissions, type AccountAccess } from '../../services/account-management.js'
+import { sharesAccounts } from '../../services/invitations.js'
+import type { FieldErrors } from '../../services/validation.js'
+import { Checkboxes, Field, Form } from '../form.js'
+import { permissionOptions, permissionsText } from './account-members.js'
+
+export interface InvitationsProps {
+  realm: Realm
+  csrf: string
+  access: AccountAccess
+  invitations: Invitation[]
+  now: Date
+  base: string
+  carry: string
+  /** The invite form's errors and typed values after a failed post. */
+  failed?: { errors: FieldErrors; email: string; permissions: string[] } | undefined
+}
+
+const day = (date: Date) => date.toISOString().slice(0, 10)
+
+/** "Invite someone" (email and permissions, the realm's defaults ticked) and the invitations still open. */
+export function Invitations({ realm, csrf, access, invitations, now, base, carry, failed }: InvitationsProps) {
+  if (!sharesAccounts(realm)) {
+    return (
+      <section aria-labelledby="invite-heading">
+        <h2 id="invite-heading">Invite someone</h2>
+        <p>Accounts here are personal: they can’t have other members.</p>
+      </section>
+    )
+  }
+  const defaults = realm.settings.new_member_permissions
+  const errors = failed?.errors ?? {}
+  return (
+    <>
+      <section aria-labelledby="invite-heading">
+        <h2 id="invite-heading">Invite someone</h2>
+        <Form csrf={csrf} action={`${base}/invitations${carry}`}>
+          <Field name="email" label="Email address" type="email" value={failed?.email ?? ''} errors={errors} autocomplete="off" required autofocus={Boolean(errors.email)} />
+          <Checkboxes
+            name="permissions"
+            legend="Their permissions"
+            idPrefix="invite-perm"
+            options={permissionOptions(offeredPermissions(realm, access.owner, defaults))}
+            checked={failed?.permissions ?? defaults}
+            errors={errors}
+          />
+          <button type="submit">Send invitation</button>
+        </Form>
+      </section>
+      {invitations.length > 0 ? (
+        <section aria-labelledby="invitations-heading">
+          <h2 id="invitations-heading">Open invitations</h2>
+          <ul class="invitations">
+            {invitations.map((invitation) => {
+              const path = `${base}/invitations/${encodeURIComponent(invitation.id)}`
+              const expired = invitation.expiresAt.getTime() <= now.getTime()
+              return (
+                <li id={`invitation-${invitation.id}`}>
+                  <p class="who">{invitation.email}</p>
+                  <p class="perms">
+                    {permissionsText(invitation.permissions)} · {expired ? `expired on ${day(invitation.expiresAt)}` : `valid until ${day(invitation.expiresAt)}`}
+                  </p>
+                  <div class="actions">
+                    <Form csrf={csrf} action={`${path}/resend${carry}`}>
+                      <button type="submit" class="inline secondary">Send again</button>
+                    </Form>
+                    <Form csrf={csrf} action={`${path}/revoke${carry}`}>
+                      <button type="submit" class="inline secondary">Revoke</button>
+                    </Form>
+                  </div>
+                </li>
+              )
+            })}
+          </ul>
+        </section>
+      ) : null}
+    </>
+  )
+}
