@@ -13,6 +13,7 @@ import { profileRoutes } from '../routes/hosted/profile.js'
 import { accountsRoutes } from '../routes/hosted/accounts.js'
 import { accountInvitationRoutes } from '../routes/hosted/account-invitations.js'
 import { accountManageRoutes } from '../routes/hosted/account-manage.js'
+import { invitationAcceptRoutes } from '../routes/hosted/invitation-accept.js'
 import { signupRoutes } from '../routes/hosted/signup.js'
 import { verifyRoutes } from '../routes/hosted/verify.js'
 import type { Services } from '../services/index.js'
@@ -75,6 +76,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', accountsRoutes(services))
   app.route('/', accountManageRoutes(services))
   app.route('/', accountInvitationRoutes(services))
+  app.route('/', invitationAcceptRoutes(services))
 
   app.notFound(() => {
     throw new AppError('not_found', 'There is no page at this address.')

@@ -7,9 +7,14 @@ import { field } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { SignupPage } from '../../views/pages/signup.js'
 import { completeLogin, readFlow } from './flow.js'
+import { invitedSignup, invitedSignupPage } from './signup-invited.js'
 import { checkEmailPage } from './verify.js'
 
-/** GET and POST /signup, as the realm's `signup` and field settings say. */
+/**
+ * GET and POST /signup, as the realm's `signup` and field settings say. With an invitation (`invitation`, the
+ * secret of its link) the signup joins the inviting account instead (signup-invited.tsx); `signup=invitation`
+ * realms take only those, `closed` realms none.
+ */
 export function signupRoutes(services: Services) {
   const app = new Hono<AppEnv>()
 
@@ -23,6 +28,8 @@ export function signupRoutes(services: Services) {
 
   app.get('/signup', async (c) => {
     const flow = await readFlow(c)
+    const invitation = c.req.query('invitation')
+    if (invitation !== undefined && c.get('realm').settings.signup !== 'closed') return invitedSignupPage(c, services, flow, invitation)
     if (c.get('realm').settings.signup !== 'open') return closed(c, flow.carry)
     return c.html(<SignupPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
@@ -30,8 +37,10 @@ export function signupRoutes(services: Services) {
   app.post('/signup', async (c) => {
     const flow = await readFlow(c)
     const realm = c.get('realm')
-    if (realm.settings.signup !== 'open') return closed(c, flow.carry)
     const form = await c.req.parseBody()
+    const invitation = field(form, 'invitation')
+    if (invitation && realm.settings.signup !== 'closed') return invitedSignup(c, services, flow, invitation, form)
+    if (realm.settings.signup !== 'open') return closed(c, flow.carry)
     const values = {
       email: field(form, 'email'),
       first_name: field(form, 'first_name'),
