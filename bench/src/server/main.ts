@@ -1,6 +1,7 @@
 /**
  * `npm run bench:server`: the server benchmarks other than logins/s (that one is `bench:login`), one after
- * the other: renewals per second on one core, cold start, idle RSS, and login time with 1,000,000 users.
+ * the other: renewals per second on one core, cold start, idle RSS, login time with 1,000,000 users, and
+ * the account list of a user with 200 accounts.
  * Each prints its own table; a closing table gives every figure, its same-run baseline and its verdict.
  * See README.md.
  */
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { otherCoresOver } from '../lib/cpu.js'
 import { table } from '../lib/stats.js'
+import { accountsBench } from './accounts.js'
 import { coldStartBench } from './coldstart.js'
 import { assertBuilt } from './dist.js'
 import { positive, seconds } from './measure.js'
@@ -22,7 +24,7 @@ const benchDir = fileURLToPath(new URL('../../', import.meta.url))
 const env = process.env
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: env.BENCH_ONLY ?? 'renew,coldstart,rss,users' },
+    only: { type: 'string', default: env.BENCH_ONLY ?? 'renew,coldstart,rss,users,accounts' },
     rounds: { type: 'string', default: env.BENCH_ROUNDS ?? '3' },
     duration: { type: 'string', default: env.BENCH_DURATION ?? '5' },
     warmup: { type: 'string', default: env.BENCH_WARMUP ?? '2' },
@@ -33,13 +35,15 @@ const { values: args } = parseArgs({
     'big-users': { type: 'string', default: env.BENCH_BIG_USERS ?? '1000000' },
     'small-users': { type: 'string', default: env.BENCH_SMALL_USERS ?? '1000' },
     logins: { type: 'string', default: env.BENCH_LOGINS ?? '30' },
+    accounts: { type: 'string', default: env.BENCH_ACCOUNTS ?? '200' },
+    requests: { type: 'string', default: env.BENCH_REQUESTS ?? '50' },
     keep: { type: 'boolean', default: env.BENCH_KEEP === '1' },
     profile: { type: 'boolean', default: env.BENCH_PROFILE === '1' },
     strict: { type: 'boolean', default: env.BENCH_STRICT === '1' },
   },
 })
 
-const ALL = ['renew', 'coldstart', 'rss', 'users'] as const
+const ALL = ['renew', 'coldstart', 'rss', 'users', 'accounts'] as const
 type Bench = (typeof ALL)[number]
 const only = args.only!.split(',').map((s) => s.trim()) as Bench[]
 for (const b of only) if (!ALL.includes(b)) throw new Error(`unknown benchmark ${b}; known: ${ALL.join(', ')}`)
@@ -75,6 +79,15 @@ for (const bench of ALL.filter((b) => only.includes(b))) {
   } else if (bench === 'rss') {
     log('\n## Idle RSS of a started server\n')
     verdicts.push(await rssBench({ ...common, samples: Math.round(positive('samples', args.samples)) }))
+  } else if (bench === 'accounts') {
+    log('\n## GET /accounts for a user with many accounts (SQLite)\n')
+    verdicts.push(
+      await accountsBench({
+        ...common,
+        accounts: Math.round(positive('accounts', args.accounts)),
+        requests: Math.round(positive('requests', args.requests)),
+      }),
+    )
   } else {
     log('\n## Login time with many users in SQLite\n')
     verdicts.push(
