@@ -49,6 +49,20 @@ export function invitationRepository(db: Kysely<Database>) {
       .where('accepted_at', 'is', null)
       .where('revoked_at', 'is', null)
 
+  /** Changes one open invitation; false when it isn't open (any more). */
+  async function updateOpen(realmId: string, orgId: string, id: string, set: Partial<InvitationTable>): Promise<boolean> {
+    const result = await db
+      .updateTable('invitations')
+      .set(set)
+      .where('realm_id', '=', realmId)
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
   return {
     async insert(invitation: Invitation, tokenHash: string): Promise<void> {
       await db
@@ -88,31 +102,13 @@ export function invitationRepository(db: Kysely<Database>) {
     },
 
     /** A new secret and expiry for an open invitation (the old link stops working); false when it isn't open. */
-    async renew(realmId: string, orgId: string, id: string, tokenHash: string, expiresAt: Date): Promise<boolean> {
-      const result = await db
-        .updateTable('invitations')
-        .set({ token_hash: tokenHash, expires_at: toDbTime(expiresAt) })
-        .where('realm_id', '=', realmId)
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+    renew(realmId: string, orgId: string, id: string, tokenHash: string, expiresAt: Date): Promise<boolean> {
+      return updateOpen(realmId, orgId, id, { token_hash: tokenHash, expires_at: toDbTime(expiresAt) })
     },
 
     /** Voids an open invitation; false when it isn't open. */
-    async revoke(realmId: string, orgId: string, id: string, now: Date): Promise<boolean> {
-      const result = await db
-        .updateTable('invitations')
-        .set({ revoked_at: toDbTime(now) })
-        .where('realm_id', '=', realmId)
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+    revoke(realmId: string, orgId: string, id: string, now: Date): Promise<boolean> {
+      return updateOpen(realmId, orgId, id, { revoked_at: toDbTime(now) })
     },
 
     /** Uses a pending invitation up; false when it was accepted, revoked or expired meanwhile. */
