@@ -55,6 +55,8 @@ describe.each(DIALECTS)('the airlock CLI on %s', (dialect) => {
     expect(first.realm_id).toMatch(/^rl_/)
     expect(first.loginrocket_url).toBe('http://localhost:4000')
     expect(first.jwt_key).toMatch(/^MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA/)
+    // No admin yet: a one-time link to create the first one.
+    expect(first.admin_setup_url).toMatch(/^http:\/\/localhost:4000\/admin\/setup\?token=[\w-]{43}$/)
     const second = JSON.parse(await cli(['init', '--json', '--data', data, '--public-url', 'https://login.example.com'], env))
     expect(second).toMatchObject({ realm_id: first.realm_id, jwt_key: first.jwt_key, loginrocket_url: 'https://login.example.com' })
   })

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.js'
 import { runCli } from './run.js'
 
 // The only place that touches the process: arguments, environment, signals and the exit code.
-runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout }).then(
+runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stdin: process.stdin }).then(
   (running) => {
     if (!running) return
     const stop = () => void running.stop().then(() => process.exit(0))

@@ -14,6 +14,7 @@ const USAGE = `Usage:
   airlock realm settings [--realm ID] [KEY=VALUE ...]
   airlock realm create --name NAME --loginrocket-url URL
   airlock keys rotate [--realm ID]
+  airlock admin create --email EMAIL   (password from AIRLOCK_ADMIN_PASSWORD or one line on stdin)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
 AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, LOG_LEVEL.`
@@ -25,6 +26,7 @@ const OPTIONS = {
   realm: { type: 'string' },
   name: { type: 'string' },
   'loginrocket-url': { type: 'string' },
+  email: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -38,18 +40,44 @@ async function realmFor(booted: Awaited<ReturnType<typeof boot>>, id: string | u
 
 async function summary(booted: Awaited<ReturnType<typeof boot>>) {
   const { services, realm } = booted
+  const now = services.clock()
+  // A fresh one-time link (voiding earlier ones) while the portal has no admin; null afterwards.
+  const setup = await services.admins.setupSecret(now)
   return {
     realm_id: realm.id,
     loginrocket_url: services.loginrocketUrlOf(realm),
-    jwt_key: await services.keys.appKey(realm, services.clock()),
-    // The admin portal (and its one-time setup link) is not built yet.
-    admin_setup_url: null,
+    jwt_key: await services.keys.appKey(realm, now),
+    admin_setup_url: setup === null ? null : `${services.publicUrl}/admin/setup?token=${setup}`,
   }
+}
+
+/** The first line of a stream (the password for `admin create`), without its line break. */
+async function firstLine(stream: AsyncIterable<string | Buffer>): Promise<string> {
+  let text = ''
+  for await (const chunk of stream) {
+    text += chunk.toString()
+    if (text.includes('\n')) break
+  }
+  return text.split(/\r?\n/)[0] ?? ''
+}
+
+/** `airlock admin create --email EMAIL`: for scripts and recovery; refuses a weak password or a taken email. */
+async function createAdmin(booted: Awaited<ReturnType<typeof boot>>, email: string | undefined, io: CliIo): Promise<void> {
+  if (!email) throw new ConfigError('--email', 'is required: airlock admin create --email EMAIL')
+  const password = io.env.AIRLOCK_ADMIN_PASSWORD ?? (io.stdin ? await firstLine(io.stdin) : '')
+  const created = await booted.services.admins.create(email, password, null, booted.services.clock())
+  if (!created.ok) {
+    const [name, problem] = Object.entries(created.errors)[0]!
+    throw new AppError('invalid_setting', `admin create: ${name}: ${problem}`, { setting: name })
+  }
+  io.stdout.write(`${JSON.stringify({ admin_id: created.value.id, email: created.value.email })}\n`)
 }
 
 export interface CliIo {
   env: NodeJS.ProcessEnv
   stdout: { write(text: string): unknown }
+  /** Where `admin create` reads the password when AIRLOCK_ADMIN_PASSWORD is not set. */
+  stdin?: AsyncIterable<string | Buffer>
 }
 
 export interface Running {
@@ -75,6 +103,7 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
       `  LOGINROCKET_URL=${info.loginrocket_url}`,
       `  AUTHROCKET_JWT_KEY=${info.jwt_key}`,
       `  Data: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}`,
+      ...(info.admin_setup_url ? [`  First admin: ${info.admin_setup_url}`, '    (a one-time link, valid for 24 hours)'] : []),
       '',
     ].join('\n'),
   )
@@ -118,6 +147,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
       io.stdout.write(
         `${JSON.stringify({ realm_id: realm.id, loginrocket_url: realm.loginrocketUrl, jwt_key: await booted.services.keys.appKey(realm, booted.services.clock()) })}\n`,
       )
+    } else if (command === 'admin' && sub === 'create') {
+      await createAdmin(booted, values.email, io)
     } else if (command === 'keys' && sub === 'rotate') {
       const realm = await realmFor(booted, values.realm)
       const key = await booted.services.keys.rotate(realm, booted.services.clock())

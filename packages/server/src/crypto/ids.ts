@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 
-export type IdPrefix = 'rl' | 'usr' | 'org' | 'mb' | 'kss' | 'nvt' | 'crd' | 'ks' | 'ott' | 'key'
+export type IdPrefix = 'rl' | 'usr' | 'org' | 'mb' | 'kss' | 'nvt' | 'crd' | 'ks' | 'ott' | 'key' | 'adm' | 'ads'
 
 /** `prefix_` and 128 random bits in base32 (lowercase, URL-safe, no ambiguous case). */
 export function newId(prefix: IdPrefix): string {

@@ -136,6 +136,26 @@ export interface InvitationTable {
   revoked_at: DbTime | null
 }
 
+export interface AdminTable {
+  id: string
+  email: string
+  email_normalized: string
+  password_hash: string
+  created_at: DbTime
+  last_login_at: DbTime | null
+}
+
+export interface AdminSessionTable {
+  id: string
+  admin_id: string
+  /** SHA-256 of the browser's secret; the secret itself is never stored. */
+  secret_hash: string
+  created_at: DbTime
+  last_seen_at: DbTime
+  expires_at: DbTime
+  ended_at: DbTime | null
+}
+
 export interface Database {
   realms: RealmTable
   signing_keys: SigningKeyTable
@@ -147,4 +167,6 @@ export interface Database {
   orgs: OrgTable
   memberships: MembershipTable
   invitations: InvitationTable
+  admins: AdminTable
+  admin_sessions: AdminSessionTable
 }

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { AppError } from '../errors/app-error.js'
+import { adminPortalOnly, adminRoutes } from '../routes/admin/index.js'
 import { assetRoutes } from '../routes/assets.js'
 import { jwksRoutes } from '../routes/connect/jwks.js'
 import { renewRoutes } from '../routes/connect/renew.js'
@@ -65,8 +66,11 @@ export function createApp(services: Services, options: AppOptions) {
   app.use(resolveRealm(services, options.trustProxy))
   app.route('/', jwksRoutes(services))
   app.route('/', renewRoutes(services))
+  // The admin portal is on the server's public URL only: elsewhere it is not found, before any form check.
+  app.use(adminPortalOnly(services))
   app.use(csrfProtection(options.csrfKey))
   app.use(throttle(services, options.csrfKey))
+  app.route('/', adminRoutes(services))
   app.route('/', loginRoutes(services))
   app.route('/', signupRoutes(services))
   app.route('/', logoutRoutes(services))

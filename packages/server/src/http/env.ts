@@ -1,3 +1,4 @@
+import type { Admin, AdminSession } from '../db/repositories/admins.js'
 import type { Realm } from '../db/repositories/realms.js'
 
 /** What the middleware chain puts on each request's context. */
@@ -10,5 +11,7 @@ export type AppEnv = {
     csrf: string
     /** The client's address (the peer's, or the last X-Forwarded-For entry, the trusted proxy's, when proxies are trusted). */
     clientIp: string
+    /** The admin portal's signed-in admin and session (set by the admin routes' guard only). */
+    admin: { admin: Admin; session: AdminSession }
   }
 }

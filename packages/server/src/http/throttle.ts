@@ -68,6 +68,14 @@ function rules(services: Services): Record<string, Rule> {
       ],
       settle: countFailures(401),
     },
+    // The admin portal's login: the same limits and counting, over the admins' own emails.
+    '/admin/login': {
+      counters: (c, form) => [
+        { limit: 'login_ip', key: ip(c) },
+        { limit: 'login_account', key: `admin\n${normalizeEmail(field(form, 'email'))}` },
+      ],
+      settle: countFailures(401),
+    },
     '/signup': {
       counters: (c) => [{ limit: 'signup_ip', key: ip(c) }],
       settle: countHandled,
@@ -129,7 +137,7 @@ export function clientKey(ip: string): string {
 }
 
 /**
- * Throttles logins, the profile's password checks, signups, and password-reset, verification and invitation
+ * Throttles logins (the hosted pages' and the admin portal's), the profile's password checks, signups, and password-reset, verification and invitation
  * mails (see `rules`), over counters in the database. A request over a limit gets the error page with 429
  * and `Retry-After`; the route never runs. Runs after the CSRF check, so forged or expired forms spend nothing.
  */

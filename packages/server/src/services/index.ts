@@ -10,7 +10,9 @@ import { userRepository } from '../db/repositories/users.js'
 import type { SecretBox } from '../crypto/secret-box.js'
 import { accountRepository } from '../db/repositories/accounts.js'
 import { invitationRepository } from '../db/repositories/invitations.js'
+import { adminRepository } from '../db/repositories/admins.js'
 import { accountManagement } from './account-management.js'
+import { adminService } from './admins.js'
 import { accountService } from './accounts.js'
 import { invitationService } from './invitations.js'
 import { keyService } from './keys.js'
@@ -40,6 +42,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const mails = mailRepository(kysely)
   const accountRepo = accountRepository(kysely, db.dialect)
   const accounts = accountService(accountRepo)
+  const links = linkService(oneTimeTokenRepository(kysely))
   return {
     db,
     logger,
@@ -53,7 +56,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     tokens: tokenService(keys, accounts),
     sessions: sessionService(sessionRepository(kysely)),
     users: userService(userRepository(kysely)),
-    links: linkService(oneTimeTokenRepository(kysely)),
+    links,
+    admins: adminService(adminRepository(kysely), links),
     mails,
     mailer: createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock }),
     serverSettings: serverSettingRepository(kysely),

@@ -66,6 +66,12 @@ export function realmRepository(db: Kysely<Database>) {
       return row ? toRealm(row) : null
     },
 
+    /** Every realm, the default one first, then by creation. */
+    async list(): Promise<Realm[]> {
+      const rows = await db.selectFrom('realms').selectAll().orderBy('is_default', 'desc').orderBy('created_at').orderBy('id').execute()
+      return rows.map(toRealm)
+    },
+
     async defaultRealm(): Promise<Realm | null> {
       const row = await db.selectFrom('realms').selectAll().where('is_default', '=', toDbBool(true)).executeTakeFirst()
       return row ? toRealm(row) : null

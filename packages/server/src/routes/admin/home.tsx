@@ -1,0 +1,21 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../../http/env.js'
+import type { Services } from '../../services/index.js'
+import { AdminHomePage } from '../../views/pages/admin-home.js'
+import { requireAdmin } from './guard.js'
+
+/** GET /admin: who is signed in, and the realms with their LoginRocket URLs. */
+export function adminHomeRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+  app.get('/admin', requireAdmin(services), async (c) => {
+    const realms = await services.realms.list()
+    return c.html(
+      <AdminHomePage
+        email={c.get('admin').admin.email}
+        csrf={c.get('csrf')}
+        realms={realms.map((realm) => ({ id: realm.id, name: realm.name, loginrocketUrl: services.loginrocketUrlOf(realm) }))}
+      />,
+    )
+  })
+  return app
+}

@@ -1,0 +1,23 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../../http/env.js'
+import { AppError } from '../../errors/app-error.js'
+import type { Services } from '../../services/index.js'
+import { requireAdmin } from './guard.js'
+import { adminHomeRoutes } from './home.js'
+import { adminSessionRoutes } from './session.js'
+import { adminSetupRoutes } from './setup.js'
+
+/** The admin portal (access only for now: setup, login, logout, home). */
+export function adminRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+  app.route('/', adminSetupRoutes(services))
+  app.route('/', adminSessionRoutes(services))
+  app.route('/', adminHomeRoutes(services))
+  // Any other /admin address: anonymous browsers and realm users go to log in; admins see "not found".
+  app.all('/admin/*', requireAdmin(services), () => {
+    throw new AppError('not_found', 'There is no page at this address.')
+  })
+  return app
+}
+
+export { adminPortalOnly } from './guard.js'

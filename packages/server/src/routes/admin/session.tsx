@@ -1,0 +1,39 @@
+import { Hono } from 'hono'
+import { clearAdminCookie, writeAdminCookie } from '../../http/cookies.js'
+import type { AppEnv } from '../../http/env.js'
+import type { Services } from '../../services/index.js'
+import { field } from '../../services/validation.js'
+import { AdminLoginPage } from '../../views/pages/admin-login.js'
+import { currentAdmin } from './guard.js'
+
+const FAILED = 'That email and password don’t match an admin. Check them and try again.'
+
+/** GET/POST /admin/login and POST /admin/logout. */
+export function adminSessionRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+
+  app.get('/admin/login', async (c) => {
+    if (await currentAdmin(c, services)) return c.redirect('/admin', 303)
+    return c.html(<AdminLoginPage csrf={c.get('csrf')} />)
+  })
+
+  app.post('/admin/login', async (c) => {
+    const form = await c.req.parseBody()
+    const email = field(form, 'email')
+    const admin = await services.admins.login(email, field(form, 'password', false), services.clock())
+    // Unknown email or wrong password: the same page and status (and the same hash check, in the service).
+    if (!admin) return c.html(<AdminLoginPage csrf={c.get('csrf')} email={email.slice(0, 300)} failure={FAILED} />, 401)
+    const { secret } = await services.admins.startSession(admin, services.clock())
+    writeAdminCookie(c, secret)
+    return c.redirect('/admin', 303)
+  })
+
+  app.post('/admin/logout', async (c) => {
+    const current = await currentAdmin(c, services)
+    if (current) await services.admins.endSession(current.session, services.clock())
+    clearAdminCookie(c)
+    return c.redirect('/admin/login', 303)
+  })
+
+  return app
+}

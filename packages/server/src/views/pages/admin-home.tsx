@@ -1,0 +1,41 @@
+import { AdminLayout } from './admin-layout.js'
+
+export interface RealmRow {
+  id: string
+  name: string
+  loginrocketUrl: string
+}
+
+/** The portal's home: who is signed in, and the realms with their LoginRocket URLs. */
+export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: string; realms: RealmRow[] }) {
+  return (
+    <AdminLayout title="Airlock" signedIn={{ email, csrf }}>
+      <p>
+        Signed in as <strong>{email}</strong>
+      </p>
+      <h2>Realms</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">ID</th>
+            <th scope="col">LoginRocket URL</th>
+          </tr>
+        </thead>
+        <tbody>
+          {realms.map((realm) => (
+            <tr>
+              <td>{realm.name}</td>
+              <td>
+                <code>{realm.id}</code>
+              </td>
+              <td>
+                <code>{realm.loginrocketUrl}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </AdminLayout>
+  )
+}

@@ -1,0 +1,110 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, type Running } from '../src/cli/run.js'
+import { DIALECTS, freshPostgres } from './support/dialects.js'
+import { freePort } from './support/server.js'
+
+/** Runs the CLI in-process and returns what it printed; `stdin` is what it may read. */
+async function cli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<string> {
+  let out = ''
+  await runCli(args, {
+    env: { LOG_LEVEL: 'silent', ...env },
+    stdout: { write: (text: string) => (out += text) },
+    ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }),
+  })
+  return out
+}
+
+describe.each(DIALECTS)('the first admin from the CLI on %s', (dialect) => {
+  let data: string
+  let env: Record<string, string | undefined>
+  let drop: (() => Promise<void>) | undefined
+
+  beforeAll(async () => {
+    data = mkdtempSync(join(tmpdir(), 'airlock-admin-cli-'))
+    env = {}
+    if (dialect === 'postgres') {
+      const database = await freshPostgres()
+      env.DATABASE_URL = database.url
+      drop = database.drop
+    }
+  })
+  afterAll(async () => {
+    await drop?.()
+  })
+
+  it('start prints a one-time link to create the first admin while there is none', async () => {
+    const port = await freePort()
+    let banner = ''
+    const server = (await runCli(['start', '--data', data, '--port', String(port), '--public-url', `http://127.0.0.1:${port}`], {
+      env: { ...env, AIRLOCK_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      stdout: { write: (text: string) => (banner += text) },
+    })) as Running
+    try {
+      const url = /First admin: (\S+)/.exec(banner)?.[1]
+      expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/admin/setup\\?token=[\\w-]{43}$`))
+      const page = await fetch(url!)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('Create the first admin')
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('init --json prints a new setup link each time, voiding the one before', async () => {
+    const first = JSON.parse(await cli(['init', '--json', '--data', data], env)).admin_setup_url as string
+    const second = JSON.parse(await cli(['init', '--json', '--data', data], env)).admin_setup_url as string
+    expect(first).toMatch(/^http:\/\/localhost:4000\/admin\/setup\?token=/)
+    expect(second).not.toBe(first)
+  })
+
+  it('admin create refuses a weak password, a bad email or a missing --email, naming the problem', async () => {
+    await expect(cli(['admin', 'create', '--data', data, '--email', 'ops@example.com'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'short' })).rejects.toThrow(
+      /^admin create: password: Use at least 8 characters\.$/,
+    )
+    await expect(cli(['admin', 'create', '--data', data, '--email', 'ops@example.com'], env, '\n')).rejects.toThrow(/password: Use at least 8/)
+    await expect(cli(['admin', 'create', '--data', data, '--email', 'not-an-email'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'long enough pw' })).rejects.toThrow(
+      /^admin create: email: Enter an email address/,
+    )
+    await expect(cli(['admin', 'create', '--data', data], { ...env, AIRLOCK_ADMIN_PASSWORD: 'long enough pw' })).rejects.toThrow(/--email is required/)
+  })
+
+  it('admin create takes the password from the environment or stdin; an existing email is refused; no setup link after', async () => {
+    const made = JSON.parse(await cli(['admin', 'create', '--data', data, '--email', 'Ops@Example.com'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'ops password 123' }))
+    expect(made).toMatchObject({ email: 'Ops@Example.com' })
+    expect(made.admin_id).toMatch(/^adm_[a-z2-7]{26}$/)
+    const fromStdin = JSON.parse(await cli(['admin', 'create', '--data', data, '--email', 'second@example.com'], env, 'stdin password 123\nignored\n'))
+    expect(fromStdin.email).toBe('second@example.com')
+    await expect(cli(['admin', 'create', '--data', data, '--email', ' ops@example.COM'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'another password 1' })).rejects.toThrow(
+      /^admin create: email: An admin with the email ops@example.COM already exists\.$/,
+    )
+    const info = JSON.parse(await cli(['init', '--json', '--data', data], env))
+    expect(info.admin_setup_url).toBeNull()
+  })
+})
+
+describe('airlock admin create as a process', () => {
+  it('exits with code 2 and names the problem, reading the password from stdin', () => {
+    const data = mkdtempSync(join(tmpdir(), 'airlock-admin-bin-'))
+    const main = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
+    const run = (input: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', main, 'admin', 'create', '--data', data, '--email', 'bin@example.com'], {
+        encoding: 'utf8',
+        input,
+        env: { ...process.env, DATABASE_URL: '', AIRLOCK_ADMIN_PASSWORD: undefined, LOG_LEVEL: 'silent' },
+      })
+    const weak = run('short\n')
+    expect(weak.stderr).toBe('airlock: admin create: password: Use at least 8 characters.\n')
+    expect(weak.status).toBe(2)
+    const ok = run('a good password 1\n')
+    expect(ok.status).toBe(0)
+    expect(JSON.parse(ok.stdout).email).toBe('bin@example.com')
+    const taken = run('a good password 1\n')
+    expect(taken.stderr).toBe('airlock: admin create: email: An admin with the email bin@example.com already exists.\n')
+    expect(taken.status).toBe(2)
+  })
+})
