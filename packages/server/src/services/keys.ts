@@ -88,6 +88,21 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
       return fresh
     },
 
+    /** The realm's live keys for the portal, newest first: which the JWKS publishes, and which signs now. */
+    async list(realm: Realm, now: Date): Promise<{ id: string; alg: string; createdAt: Date; signsFrom: Date; retireAt: Date | null; published: boolean; current: boolean }[]> {
+      const live = await repo.live(realm.id, now)
+      const current = live.find((k) => k.alg === realmAlg(realm) && k.signsFrom <= now)
+      return live.map((k) => ({
+        id: k.id,
+        alg: k.alg,
+        createdAt: k.createdAt,
+        signsFrom: k.signsFrom,
+        retireAt: k.retireAt,
+        published: k.alg === 'RS256' && k.publicKey !== null,
+        current: k === current,
+      }))
+    },
+
     /** The key tokens are signed with now: the newest of the realm's algorithm whose signing time has come. */
     async signing(realm: Realm, now: Date): Promise<{ record: SigningKeyRecord; key: CryptoKey }> {
       const live = await repo.live(realm.id, now)

@@ -4,15 +4,17 @@ import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { requireAdmin } from './guard.js'
 import { adminHomeRoutes } from './home.js'
+import { adminRealmRoutes } from './realms.js'
 import { adminSessionRoutes } from './session.js'
 import { adminSetupRoutes } from './setup.js'
 
-/** The admin portal (access only for now: setup, login, logout, home). */
+/** The admin portal: setup, login, logout, home, and the realms (settings, keys). */
 export function adminRoutes(services: Services) {
   const app = new Hono<AppEnv>()
   app.route('/', adminSetupRoutes(services))
   app.route('/', adminSessionRoutes(services))
   app.route('/', adminHomeRoutes(services))
+  app.route('/', adminRealmRoutes(services))
   // Any other /admin address: anonymous browsers and realm users go to log in; admins see "not found".
   app.all('/admin/*', requireAdmin(services), () => {
     throw new AppError('not_found', 'There is no page at this address.')

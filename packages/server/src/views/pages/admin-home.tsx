@@ -14,6 +14,9 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
         Signed in as <strong>{email}</strong>
       </p>
       <h2>Realms</h2>
+      <p>
+        <a href="/admin/realms">Manage realms</a>: create one, edit its settings, rotate its keys.
+      </p>
       <table>
         <thead>
           <tr>
@@ -25,7 +28,9 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
         <tbody>
           {realms.map((realm) => (
             <tr>
-              <td>{realm.name}</td>
+              <td>
+                <a href={`/admin/realms/${realm.id}/settings`}>{realm.name}</a>
+              </td>
               <td>
                 <code>{realm.id}</code>
               </td>

@@ -24,6 +24,12 @@ export function AdminLayout({ title, children, signedIn }: { title: string; chil
             </form>
           ) : null}
         </header>
+        {signedIn ? (
+          <nav class="admin-nav" aria-label="Admin portal">
+            <a href="/admin">Home</a>
+            <a href="/admin/realms">Realms</a>
+          </nav>
+        ) : null}
         <main class="card wide">
           <h1>{title}</h1>
           {children}

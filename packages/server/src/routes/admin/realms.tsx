@@ -1,0 +1,98 @@
+import { Hono, type Context } from 'hono'
+import type { Realm } from '../../db/repositories/realms.js'
+import { AppError } from '../../errors/app-error.js'
+import type { AppEnv } from '../../http/env.js'
+import { applyAssignments, SETTING_NAMES, type RealmSettings } from '../../services/realm-settings.js'
+import { createRealm } from '../../services/realms.js'
+import type { Services } from '../../services/index.js'
+import { field, type FieldErrors } from '../../services/validation.js'
+import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
+import { requireAdmin } from './guard.js'
+
+/** An `invalid_setting` error as the field error of the setting it names (without the name in front). */
+function fieldError(error: unknown, known: readonly string[]): FieldErrors | null {
+  if (!(error instanceof AppError) || error.code !== 'invalid_setting') return null
+  const setting = typeof error.details?.setting === 'string' ? error.details.setting : ''
+  const name = known.includes(setting) ? setting : known[0]!
+  const message = error.message.startsWith(setting) ? error.message.slice(setting.length).replace(/^:?\s*/, '') : error.message
+  return { [name]: message.charAt(0).toUpperCase() + message.slice(1) }
+}
+
+const settingsText = (settings: RealmSettings) => Object.fromEntries(SETTING_NAMES.map((name) => [name, settingText(settings[name])]))
+
+/** The realms in the portal: list and create, every setting, and the keys with rotation. */
+export function adminRealmRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+  // Guarded route by route: other portal pages live under /admin/realms/:id too.
+  const guard = requireAdmin(services)
+
+  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
+  const row = (realm: Realm) => ({ id: realm.id, name: realm.name, loginrocketUrl: services.loginrocketUrlOf(realm) })
+  const rows = async () => (await services.realms.list()).map(row)
+  async function realmOf(c: Context<AppEnv>): Promise<Realm> {
+    const realm = await services.realms.byId(c.req.param('id') ?? '')
+    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
+    return realm
+  }
+
+  app.get('/admin/realms', guard, async (c) => c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} />))
+
+  app.post('/admin/realms', guard, async (c) => {
+    const form = await c.req.parseBody()
+    const values = { name: field(form, 'name').slice(0, 300), loginrocket_url: field(form, 'loginrocket_url').slice(0, 300) }
+    let realm: Realm
+    try {
+      realm = await createRealm(services, values.name, values.loginrocket_url)
+    } catch (error) {
+      const errors = fieldError(error, ['loginrocket_url', 'name'])
+      if (!errors) throw error
+      return c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
+    }
+    services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id }, 'realm created in the admin portal')
+    return c.redirect(`/admin/realms/${realm.id}/settings`, 303)
+  })
+
+  app.get('/admin/realms/:id/settings', guard, async (c) => {
+    const realm = await realmOf(c)
+    return c.html(<AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={settingsText(realm.settings)} saved={c.req.query('saved') === '1'} />)
+  })
+
+  app.post('/admin/realms/:id/settings', guard, async (c) => {
+    const realm = await realmOf(c)
+    const form = await c.req.parseBody()
+    const values = Object.fromEntries(SETTING_NAMES.map((name) => [name, field(form, name).slice(0, 10_000)]))
+    let settings: RealmSettings
+    try {
+      // The CLI's rules: the same text-to-value conversion and validation as `airlock realm settings KEY=VALUE`.
+      settings = applyAssignments(realm.settings, SETTING_NAMES.map((name) => `${name}=${values[name]}`))
+    } catch (error) {
+      const errors = fieldError(error, SETTING_NAMES)
+      if (!errors) throw error
+      return c.html(<AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={values} errors={errors} />, 422)
+    }
+    const now = services.clock()
+    const changed = SETTING_NAMES.filter((name) => JSON.stringify(settings[name]) !== JSON.stringify(realm.settings[name]))
+    if (changed.length > 0) {
+      await services.realms.updateSettings(realm.id, settings, now)
+      // A switch of algorithm needs a key of the new one before the next token.
+      await services.keys.ensure({ ...realm, name: settings.name, settings }, now)
+      services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, changed }, 'realm settings changed in the admin portal')
+    }
+    return c.redirect(`/admin/realms/${realm.id}/settings?saved=1`, 303)
+  })
+
+  app.get('/admin/realms/:id/keys', guard, async (c) => {
+    const realm = await realmOf(c)
+    const keys = await services.keys.list(realm, services.clock())
+    return c.html(<AdminKeysPage admin={admin(c)} realm={row(realm)} keys={keys} rotated={c.req.query('rotated') === '1'} />)
+  })
+
+  app.post('/admin/realms/:id/keys/rotate', guard, async (c) => {
+    const realm = await realmOf(c)
+    const fresh = await services.keys.rotate(realm, services.clock())
+    services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, kid: fresh.id }, 'realm key rotated in the admin portal')
+    return c.redirect(`/admin/realms/${realm.id}/keys?rotated=1`, 303)
+  })
+
+  return app
+}
