@@ -49,8 +49,10 @@ function openSqlite(dataDir: string): Db {
 
 function openPostgres(url: string): Db {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 })
-  // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
+  // A connection that dies (the server restarted, an admin terminated it) must not crash the process:
+  // idle ones are dropped by the pool, and one checked out fails its next query, which answers 503.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     kysely,
