@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
+import { isAdminPath } from '../routes/admin/guard.js'
 import type { AppEnv } from './env.js'
 
 /**
@@ -8,6 +9,8 @@ import type { AppEnv } from './env.js'
  * Pages are `same-origin`, not `no-referrer`: under no-referrer a browser sends `Origin: null` with the
  * page's own form posts, which the CSRF check must refuse. No Referer leaves for another site either way;
  * answers that carry a token (redirects to the app, renewals) set `no-referrer` themselves.
+ *
+ * Hosted pages run no script at all; the admin portal runs its own file (`/assets/admin.js`, copy buttons) only.
  */
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async function securityHeaders(c, next) {
@@ -18,6 +21,7 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
       'Content-Security-Policy',
       [
         "default-src 'none'",
+        ...(isAdminPath(c.req.path) ? ["script-src 'self'"] : []),
         "style-src 'self'",
         "img-src 'self' https: data:",
         `form-action 'self' ${appOrigins.join(' ')}`.trim(),

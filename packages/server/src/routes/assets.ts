@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../http/env.js'
 
 const css = readFileSync(new URL('../assets/airlock.css', import.meta.url), 'utf8')
+const adminJs = readFileSync(new URL('../assets/admin.js', import.meta.url), 'utf8')
 
 /** The hosted pages' stylesheet, and a tiny per-colour theme (no inline styles, so the CSP stays strict). */
 export function assetRoutes() {
@@ -10,6 +11,11 @@ export function assetRoutes() {
   app.get('/assets/airlock.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600')
     return c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8' })
+  })
+  // The admin portal's copy buttons (the only script; hosted pages run none).
+  app.get('/assets/admin.js', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600')
+    return c.body(adminJs, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
   })
   app.get('/assets/theme.css', (c) => {
     const color = /^[0-9a-f]{6}$/i.test(c.req.query('c') ?? '') ? c.req.query('c') : '2456c8'

@@ -5,6 +5,7 @@ import type { Services } from '../../services/index.js'
 import { requireAdmin } from './guard.js'
 import { adminHomeRoutes } from './home.js'
 import { adminRealmRoutes } from './realms.js'
+import { adminIntegrationRoutes } from './integration.js'
 import { adminSessionRoutes } from './session.js'
 import { adminSetupRoutes } from './setup.js'
 
@@ -15,6 +16,7 @@ export function adminRoutes(services: Services) {
   app.route('/', adminSessionRoutes(services))
   app.route('/', adminHomeRoutes(services))
   app.route('/', adminRealmRoutes(services))
+  app.route('/', adminIntegrationRoutes(services))
   // Any other /admin address: anonymous browsers and realm users go to log in; admins see "not found".
   app.all('/admin/*', requireAdmin(services), () => {
     throw new AppError('not_found', 'There is no page at this address.')

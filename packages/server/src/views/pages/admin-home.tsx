@@ -23,6 +23,7 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
             <th scope="col">Name</th>
             <th scope="col">ID</th>
             <th scope="col">LoginRocket URL</th>
+            <th scope="col">Integration</th>
           </tr>
         </thead>
         <tbody>
@@ -36,6 +37,11 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
               </td>
               <td>
                 <code>{realm.loginrocketUrl}</code>
+              </td>
+              <td>
+                <a href={`/admin/realms/${realm.id}/integration`} aria-label={`Integration for ${realm.name}`}>
+                  Integration
+                </a>
               </td>
             </tr>
           ))}

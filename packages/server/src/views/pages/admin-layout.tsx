@@ -7,10 +7,11 @@ export function AdminLayout({ title, children, signedIn }: { title: string; chil
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <meta name="robots" content="noindex" />
         <title>{`${title} · Airlock admin`}</title>
         <link rel="stylesheet" href="/assets/airlock.css" />
+        <script src="/assets/admin.js" defer></script>
       </head>
       <body>
         <header class="brand">
