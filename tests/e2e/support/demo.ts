@@ -19,6 +19,8 @@ export interface Demo {
   airlockUrl: string
   /** The example app, e.g. http://127.0.0.1:41235 */
   exampleUrl: string
+  /** The server's data folder (`--data` for the CLI; SQLite's file is in it). */
+  dataDir: string
   /** Every mail the server sent. */
   mail: MailCatcher
   /** start.mjs, with the output of both children. */
@@ -91,6 +93,7 @@ export async function startDemo(dialect: Dialect): Promise<Demo> {
       dialect,
       airlockUrl,
       exampleUrl,
+      dataDir,
       mail,
       process: demo,
       settings: async (...assignments) =>

@@ -1,0 +1,146 @@
+// The admin portal's Integration page (issue 6), as the guide uses it: set up the first admin from the link
+// `airlock init` prints, open the realm's Realm → Integration → Node.js - Express page, start a fresh instance of
+// the example app with the LOGINROCKET_URL read from that page, add the app's URL through the page's Login URL
+// form, and sign up from the app. SQLite only.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanEnv, cliPath, freePort, removeDir, repoRoot, run, Running, sleep, tempDir } from '../../../examples/express-guide/test/support/processes.js'
+import { desktop, launchChromium, newPerson, pageText, Shots } from '../support/browser.js'
+import { startDemo, type Demo } from '../support/demo.js'
+
+const ADMIN = { email: 'portal.admin@example.com', password: 'portal admin password 1' }
+
+describe('in Chromium: the admin Integration page configures a fresh example app (sqlite)', () => {
+  let demo: Demo
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let app: Running | undefined
+  let appData: string | undefined
+
+  beforeAll(async () => {
+    const [started, launched] = await Promise.allSettled([startDemo('sqlite'), launchChromium()])
+    if (started.status === 'fulfilled') demo = started.value
+    if (launched.status === 'fulfilled') browser = launched.value
+    if (started.status === 'rejected') throw started.reason
+    if (launched.status === 'rejected') throw launched.reason
+  })
+
+  afterAll(async () => {
+    const stopApp = async () => {
+      if (app?.running) {
+        app.child.kill('SIGTERM')
+        await Promise.race([app.exited, sleep(5000)])
+        if (app.running) app.child.kill('SIGKILL')
+      }
+      if (appData) removeDir(appData)
+    }
+    const outcomes = await Promise.allSettled([context?.close(), browser?.close(), stopApp(), demo?.close()])
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+  })
+
+  it('set up the first admin, read LOGINROCKET_URL from the page, configure a fresh app with it, sign up there', async () => {
+    const shots = new Shots('sqlite', 'admin integration page')
+    context = await browser.newContext({ viewport: desktop })
+    page = await context.newPage()
+    try {
+      // `airlock init --json` on the demo's data prints the one-time link while the portal has no admin.
+      const summary = JSON.parse(
+        await run([cliPath, 'init', '--json', '--data', demo.dataDir, '--public-url', demo.airlockUrl], cleanEnv({ LOG_LEVEL: 'silent' })),
+      ) as { realm_id: string; loginrocket_url: string; jwt_key: string; admin_setup_url: string }
+      expect(summary.admin_setup_url).toMatch(new RegExp(`^${demo.airlockUrl}/admin/setup\\?token=`))
+
+      await page.goto(summary.admin_setup_url)
+      await page.getByLabel('Email').fill(ADMIN.email)
+      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password)
+      await page.getByLabel('Confirm password').fill(ADMIN.password)
+      await shots.take(page, 'first admin setup')
+      await page.getByRole('button', { name: 'Create admin' }).click()
+      await page.waitForURL(`${demo.airlockUrl}/admin`)
+
+      // Log out and in again, as an admin would on a later visit.
+      await page.getByRole('button', { name: 'Log out' }).click()
+      await page.waitForURL(`${demo.airlockUrl}/admin/login`)
+      await page.getByLabel('Email').fill(ADMIN.email)
+      await page.getByLabel('Password').fill(ADMIN.password)
+      await page.getByRole('button', { name: /log in/i }).click()
+      await page.waitForURL(`${demo.airlockUrl}/admin`)
+      await shots.take(page, 'admin home')
+
+      // Realm → Integration.
+      await page.getByRole('link', { name: /^Integration for / }).first().click()
+      await page.waitForURL(`${demo.airlockUrl}/admin/realms/${summary.realm_id}/integration`)
+      await shots.take(page, 'integration page')
+      const loginrocketUrl = (await page.locator('#loginrocket-url').innerText()).trim()
+      expect(loginrocketUrl).toBe(summary.loginrocket_url)
+      expect((await page.locator('#jwt-key').innerText()).trim()).toBe(summary.jwt_key)
+      const text = await pageText(page)
+      expect(text).toContain(`LOGINROCKET_URL=${loginrocketUrl}`)
+      expect(text).toContain(`loginrocketUrl: '${loginrocketUrl}'`)
+      expect(text).toContain("require('@airlock/express')")
+
+      // The copy buttons: shown by /assets/admin.js (the portal's CSP lets it run), and they copy the snippet.
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.airlockUrl })
+      const copy = page.locator('button[data-copy="env-snippet"]')
+      await expect.poll(() => copy.isVisible()).toBe(true)
+      await copy.click()
+      await expect.poll(() => copy.innerText()).toBe('Copied')
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await page.locator('#env-snippet').innerText())
+
+      // A fresh instance of the example app, configured with the value read from the page.
+      const port = await freePort()
+      const appUrl = `http://127.0.0.1:${port}`
+      appData = tempDir('airlock-e2e-app-')
+      const child = spawn(process.execPath, [join(repoRoot, 'examples/express-guide/app.js')], {
+        cwd: repoRoot,
+        env: cleanEnv({ PORT: String(port), LOGINROCKET_URL: loginrocketUrl, EXAMPLE_DATA: appData }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      app = new Running(child)
+      await app.waitForOutput((output) => output.includes('Example app listening'), 20_000)
+
+      // Its URL isn't a Login URL yet: add it through the page's form (a bad one first, refused next to the field).
+      const field = page.getByLabel(/^Your app.s URL/)
+      await field.fill('not a url')
+      await page.getByRole('button', { name: 'Add Login URL' }).click()
+      await expect.poll(async () => (await pageText(page)).includes('is not an absolute URL')).toBe(true)
+      expect(await field.getAttribute('aria-invalid')).toBe('true')
+      await shots.take(page, 'bad login url refused')
+      await page.getByLabel(/^Your app.s URL/).fill(appUrl)
+      await page.getByRole('button', { name: 'Add Login URL' }).click()
+      await page.waitForURL((url) => url.pathname === `/admin/realms/${summary.realm_id}/integration` && url.searchParams.has('added'))
+      expect(await pageText(page)).toContain(`Added ${appUrl}/.`)
+      await shots.take(page, 'login url added')
+
+      // Sign up from the fresh app, and land back in it, greeted by name. The nav's Signup link (no redirect_uri)
+      // returns to the realm's first Login URL, the demo's own app; a protected page of the fresh app sends its own
+      // address along, and the login page's "Create an account" keeps it.
+      const person = newPerson('Integra')
+      await page.goto(`${appUrl}/`)
+      await shots.take(page, 'fresh app home')
+      await page.goto(`${appUrl}/me`)
+      await page.waitForURL((url) => url.origin === loginrocketUrl && url.pathname === '/login')
+      await page.getByRole('link', { name: 'Create an account' }).click()
+      await page.waitForURL((url) => url.origin === loginrocketUrl && url.pathname === '/signup')
+      await page.getByLabel(/^First name/).fill(person.first)
+      await page.getByLabel(/^Last name/).fill(person.last)
+      await page.getByLabel('Email').fill(person.email)
+      await page.getByLabel('Password').fill(person.password)
+      await shots.take(page, 'signup form')
+      await page.getByRole('button', { name: 'Create account' }).click()
+      await page.waitForURL((url) => url.origin === appUrl && url.pathname === '/me' && !url.search.includes('token='))
+      const hi = page.getByRole('navigation', { name: 'Account' }).locator('.hi')
+      await hi.waitFor({ timeout: 15_000 })
+      expect((await hi.textContent())?.trim()).toBe(`Hi, ${person.first}!`)
+      const landed = new URL(page.url())
+      expect({ origin: landed.origin, path: landed.pathname, token: landed.search.includes('token=') }).toEqual({ origin: appUrl, path: '/me', token: false })
+      await shots.take(page, 'signed up in the fresh app')
+    } catch (error) {
+      await shots.take(page, 'failed here').catch(() => {})
+      if (app) console.error(`example app output:\n${app.output}`)
+      throw error
+    }
+  })
+})
