@@ -2,46 +2,20 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type Running } from '../src/cli/run.js'
-import { DIALECTS, freshPostgres } from './support/dialects.js'
+import { cli, useCliData } from './support/cli.js'
+import { DIALECTS } from './support/dialects.js'
 import { freePort } from './support/server.js'
 
-/** Runs the CLI in-process and returns what it printed; `stdin` is what it may read. */
-async function cli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<string> {
-  let out = ''
-  await runCli(args, {
-    env: { LOG_LEVEL: 'silent', ...env },
-    stdout: { write: (text: string) => (out += text) },
-    ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }),
-  })
-  return out
-}
-
 describe.each(DIALECTS)('the first admin from the CLI on %s', (dialect) => {
-  let data: string
-  let env: Record<string, string | undefined>
-  let drop: (() => Promise<void>) | undefined
-
-  beforeAll(async () => {
-    data = mkdtempSync(join(tmpdir(), 'airlock-admin-cli-'))
-    env = {}
-    if (dialect === 'postgres') {
-      const database = await freshPostgres()
-      env.DATABASE_URL = database.url
-      drop = database.drop
-    }
-  })
-  afterAll(async () => {
-    await drop?.()
-  })
+  const place = useCliData(dialect, 'airlock-admin-cli-')
 
   it('start prints a one-time link to create the first admin while there is none', async () => {
     const port = await freePort()
     let banner = ''
-    const server = (await runCli(['start', '--data', data, '--port', String(port), '--public-url', `http://127.0.0.1:${port}`], {
-      env: { ...env, AIRLOCK_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+    const server = (await runCli(['start', '--data', place.data, '--port', String(port), '--public-url', `http://127.0.0.1:${port}`], {
+      env: { ...place.env, AIRLOCK_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
       stdout: { write: (text: string) => (banner += text) },
     })) as Running
     try {
@@ -56,33 +30,33 @@ describe.each(DIALECTS)('the first admin from the CLI on %s', (dialect) => {
   })
 
   it('init --json prints a new setup link each time, voiding the one before', async () => {
-    const first = JSON.parse(await cli(['init', '--json', '--data', data], env)).admin_setup_url as string
-    const second = JSON.parse(await cli(['init', '--json', '--data', data], env)).admin_setup_url as string
+    const first = JSON.parse(await cli(['init', '--json', '--data', place.data], place.env)).admin_setup_url as string
+    const second = JSON.parse(await cli(['init', '--json', '--data', place.data], place.env)).admin_setup_url as string
     expect(first).toMatch(/^http:\/\/localhost:4000\/admin\/setup\?token=/)
     expect(second).not.toBe(first)
   })
 
   it('admin create refuses a weak password, a bad email or a missing --email, naming the problem', async () => {
-    await expect(cli(['admin', 'create', '--data', data, '--email', 'ops@example.com'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'short' })).rejects.toThrow(
+    await expect(cli(['admin', 'create', '--data', place.data, '--email', 'ops@example.com'], { ...place.env, AIRLOCK_ADMIN_PASSWORD: 'short' })).rejects.toThrow(
       /^admin create: password: Use at least 8 characters\.$/,
     )
-    await expect(cli(['admin', 'create', '--data', data, '--email', 'ops@example.com'], env, '\n')).rejects.toThrow(/password: Use at least 8/)
-    await expect(cli(['admin', 'create', '--data', data, '--email', 'not-an-email'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'long enough pw' })).rejects.toThrow(
+    await expect(cli(['admin', 'create', '--data', place.data, '--email', 'ops@example.com'], place.env, '\n')).rejects.toThrow(/password: Use at least 8/)
+    await expect(cli(['admin', 'create', '--data', place.data, '--email', 'not-an-email'], { ...place.env, AIRLOCK_ADMIN_PASSWORD: 'long enough pw' })).rejects.toThrow(
       /^admin create: email: Enter an email address/,
     )
-    await expect(cli(['admin', 'create', '--data', data], { ...env, AIRLOCK_ADMIN_PASSWORD: 'long enough pw' })).rejects.toThrow(/--email is required/)
+    await expect(cli(['admin', 'create', '--data', place.data], { ...place.env, AIRLOCK_ADMIN_PASSWORD: 'long enough pw' })).rejects.toThrow(/--email is required/)
   })
 
   it('admin create takes the password from the environment or stdin; an existing email is refused; no setup link after', async () => {
-    const made = JSON.parse(await cli(['admin', 'create', '--data', data, '--email', 'Ops@Example.com'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'ops password 123' }))
+    const made = JSON.parse(await cli(['admin', 'create', '--data', place.data, '--email', 'Ops@Example.com'], { ...place.env, AIRLOCK_ADMIN_PASSWORD: 'ops password 123' }))
     expect(made).toMatchObject({ email: 'Ops@Example.com' })
     expect(made.admin_id).toMatch(/^adm_[a-z2-7]{26}$/)
-    const fromStdin = JSON.parse(await cli(['admin', 'create', '--data', data, '--email', 'second@example.com'], env, 'stdin password 123\nignored\n'))
+    const fromStdin = JSON.parse(await cli(['admin', 'create', '--data', place.data, '--email', 'second@example.com'], place.env, 'stdin password 123\nignored\n'))
     expect(fromStdin.email).toBe('second@example.com')
-    await expect(cli(['admin', 'create', '--data', data, '--email', ' ops@example.COM'], { ...env, AIRLOCK_ADMIN_PASSWORD: 'another password 1' })).rejects.toThrow(
+    await expect(cli(['admin', 'create', '--data', place.data, '--email', ' ops@example.COM'], { ...place.env, AIRLOCK_ADMIN_PASSWORD: 'another password 1' })).rejects.toThrow(
       /^admin create: email: An admin with the email ops@example.COM already exists\.$/,
     )
-    const info = JSON.parse(await cli(['init', '--json', '--data', data], env))
+    const info = JSON.parse(await cli(['init', '--json', '--data', place.data], place.env))
     expect(info.admin_setup_url).toBeNull()
   })
 })

@@ -6,17 +6,11 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type Running } from '../src/cli/run.js'
-import { DIALECTS, freshPostgres } from './support/dialects.js'
+import { cli, useCliData } from './support/cli.js'
+import { DIALECTS } from './support/dialects.js'
 import { freePort } from './support/server.js'
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js')
-
-/** Runs the CLI in-process and returns what it printed. */
-async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
-  let out = ''
-  await runCli(args, { env: { LOG_LEVEL: 'silent', ...env }, stdout: { write: (text: string) => (out += text) } })
-  return out
-}
 
 /** A GET with a Host header of our choosing (fetch would overwrite it). */
 function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
@@ -32,67 +26,52 @@ function getWithHost(url: string, host: string): Promise<{ status: number; body:
 }
 
 describe.each(DIALECTS)('the airlock CLI on %s', (dialect) => {
-  let data: string
-  let env: Record<string, string | undefined>
-  let drop: (() => Promise<void>) | undefined
-
-  beforeAll(async () => {
-    data = mkdtempSync(join(tmpdir(), 'airlock-cli-'))
-    env = {}
-    if (dialect === 'postgres') {
-      const database = await freshPostgres()
-      env.DATABASE_URL = database.url
-      drop = database.drop
-    }
-  })
-  afterAll(async () => {
-    await drop?.()
-  })
+  const place = useCliData(dialect, 'airlock-cli-')
 
   it('init --json creates the realm and its key once, and prints the same realm every time', async () => {
-    const first = JSON.parse(await cli(['init', '--json', '--data', data], env))
+    const first = JSON.parse(await cli(['init', '--json', '--data', place.data], place.env))
     expect(Object.keys(first)).toEqual(['realm_id', 'loginrocket_url', 'jwt_key', 'admin_setup_url'])
     expect(first.realm_id).toMatch(/^rl_/)
     expect(first.loginrocket_url).toBe('http://localhost:4000')
     expect(first.jwt_key).toMatch(/^MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA/)
     // No admin yet: a one-time link to create the first one.
     expect(first.admin_setup_url).toMatch(/^http:\/\/localhost:4000\/admin\/setup\?token=[\w-]{43}$/)
-    const second = JSON.parse(await cli(['init', '--json', '--data', data, '--public-url', 'https://login.example.com'], env))
+    const second = JSON.parse(await cli(['init', '--json', '--data', place.data, '--public-url', 'https://login.example.com'], place.env))
     expect(second).toMatchObject({ realm_id: first.realm_id, jwt_key: first.jwt_key, loginrocket_url: 'https://login.example.com' })
   })
 
   it('keeps the master key in a file only its owner can read', () => {
-    expect(statSync(join(data, 'secret.key')).mode & 0o777).toBe(0o600)
+    expect(statSync(join(place.data, 'secret.key')).mode & 0o777).toBe(0o600)
   })
 
   it('realm settings sets values and prints them all; a bad key or value changes nothing', async () => {
-    const set = JSON.parse(await cli(['realm', 'settings', '--data', data, 'login_urls=http://localhost:3000, https://app.example.com/x', 'jwt_minutes=15', 'name=Acme'], env))
+    const set = JSON.parse(await cli(['realm', 'settings', '--data', place.data, 'login_urls=http://localhost:3000, https://app.example.com/x', 'jwt_minutes=15', 'name=Acme'], place.env))
     expect(set).toMatchObject({ name: 'Acme', jwt_minutes: 15, login_urls: ['http://localhost:3000/', 'https://app.example.com/x'] })
-    await expect(cli(['realm', 'settings', '--data', data, 'name=Changed', 'colour=#fff'], env)).rejects.toThrow(/unknown setting colour; known settings: name, signup/)
-    await expect(cli(['realm', 'settings', '--data', data, 'name=Changed', 'signup=maybe'], env)).rejects.toThrow(/^signup: /)
-    await expect(cli(['realm', 'settings', '--data', data, 'jwt_minutes=0'], env)).rejects.toThrow(/^jwt_minutes: /)
-    await expect(cli(['realm', 'settings', '--data', data, 'login_urls=ftp://x'], env)).rejects.toThrow(/login_urls: "ftp:\/\/x" must be http or https/)
-    const now = JSON.parse(await cli(['realm', 'settings', '--data', data], env))
+    await expect(cli(['realm', 'settings', '--data', place.data, 'name=Changed', 'colour=#fff'], place.env)).rejects.toThrow(/unknown setting colour; known settings: name, signup/)
+    await expect(cli(['realm', 'settings', '--data', place.data, 'name=Changed', 'signup=maybe'], place.env)).rejects.toThrow(/^signup: /)
+    await expect(cli(['realm', 'settings', '--data', place.data, 'jwt_minutes=0'], place.env)).rejects.toThrow(/^jwt_minutes: /)
+    await expect(cli(['realm', 'settings', '--data', place.data, 'login_urls=ftp://x'], place.env)).rejects.toThrow(/login_urls: "ftp:\/\/x" must be http or https/)
+    const now = JSON.parse(await cli(['realm', 'settings', '--data', place.data], place.env))
     expect(now.name).toBe('Acme')
     expect(now.signup).toBe('open')
   })
 
   it('keys rotate publishes a new key that signs later', async () => {
-    const out = JSON.parse(await cli(['keys', 'rotate', '--data', data], env))
+    const out = JSON.parse(await cli(['keys', 'rotate', '--data', place.data], place.env))
     expect(out.kid).toMatch(/^key_/)
     expect(new Date(out.signs_from).getTime()).toBeGreaterThan(Date.now() + 10 * 60_000)
   })
 
   it('realm create serves a second realm at its own host, with its own issuer', async () => {
     const port = await freePort()
-    const created = JSON.parse(await cli(['realm', 'create', '--data', data, '--name', 'Widgets', '--loginrocket-url', `http://login.widgets.test:${port}`], env))
+    const created = JSON.parse(await cli(['realm', 'create', '--data', place.data, '--name', 'Widgets', '--loginrocket-url', `http://login.widgets.test:${port}`], place.env))
     expect(created.loginrocket_url).toBe(`http://login.widgets.test:${port}`)
-    await expect(cli(['realm', 'create', '--data', data, '--name', 'Again', '--loginrocket-url', `http://login.widgets.test:${port}`], env)).rejects.toThrow(/already served/)
-    await expect(cli(['realm', 'create', '--data', data, '--name', 'Bad', '--loginrocket-url', 'login.example.com'], env)).rejects.toThrow(/loginrocket_url must be an origin/)
+    await expect(cli(['realm', 'create', '--data', place.data, '--name', 'Again', '--loginrocket-url', `http://login.widgets.test:${port}`], place.env)).rejects.toThrow(/already served/)
+    await expect(cli(['realm', 'create', '--data', place.data, '--name', 'Bad', '--loginrocket-url', 'login.example.com'], place.env)).rejects.toThrow(/loginrocket_url must be an origin/)
 
     let banner = ''
-    const server = (await runCli(['start', '--data', data, '--port', String(port), '--public-url', `http://127.0.0.1:${port}`], {
-      env: { ...env, AIRLOCK_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+    const server = (await runCli(['start', '--data', place.data, '--port', String(port), '--public-url', `http://127.0.0.1:${port}`], {
+      env: { ...place.env, AIRLOCK_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
       stdout: { write: (text: string) => (banner += text) },
     })) as Running
     expect(banner).toContain(`Airlock is running at http://127.0.0.1:${port}`)
