@@ -13,6 +13,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { machineBusyUs, otherCoresOver } from '../lib/cpu.js'
+import { firstMessage } from '../lib/proc.js'
 import { fmt, median, table } from '../lib/stats.js'
 import type { FromLoad, FromServer, LoadResult, LoadSpec, ScenarioName, ToLoad, ToServer } from './protocol.js'
 import { BEARER_TOKEN, COOKIE_TOKEN, FIRST_FRESH_TOKEN, TokenIssuer, USER_ID } from './tokens.js'
@@ -78,15 +79,6 @@ function child(script: string, childEnv: Record<string, string>, execArgv: strin
   })
 }
 
-async function firstMessage<T>(proc: ChildProcess, what: string): Promise<T> {
-  const [message] = (await Promise.race([
-    once(proc, 'message'),
-    once(proc, 'exit').then(([code]) => {
-      throw new Error(`${what} exited (code ${code}) before it was ready`)
-    }),
-  ])) as [T]
-  return message
-}
 
 async function check(name: string, url: string, headers: Record<string, string>, status: number, id?: string) {
   const res = await fetch(url, { headers })

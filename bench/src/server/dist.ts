@@ -84,6 +84,12 @@ export async function loadPasswords(): Promise<Pick<ServerModules, 'ARGON2_OPTIO
   }
 }
 
+/** The server's id maker (`usr_` and 128 random bits), so rows written by hand look like its own. */
+export async function loadNewId(): Promise<(prefix: 'usr') => string> {
+  assertBuilt()
+  return (await load('crypto/ids.js')).newId as (prefix: 'usr') => string
+}
+
 export async function loadServer(): Promise<ServerModules> {
   assertBuilt()
   const [bootstrap, config, settings, passwords] = await Promise.all([

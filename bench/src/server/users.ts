@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { fmt, fmtFixed, median, ratioText, table } from '../lib/stats.js'
 import { browserLogin, emailOf, prepareData, removeDir, startAirlock, tempDir, type Airlock, type LoginTiming, type Prepared } from './airlock.js'
-import { loadPasswords } from './dist.js'
+import { loadNewId, loadPasswords } from './dist.js'
 import { serverCore } from './measure.js'
 import { verdictText, type CommonOptions, type Verdict } from './summary.js'
 
@@ -26,28 +26,7 @@ export interface UsersOptions extends CommonOptions {
 }
 
 const BATCH = 50_000
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'
-
-/** A `usr_` id like the server's: 128 random bits in lowercase base32. */
-function userId(): string {
-  const bytes = randomBytes(16)
-  let out = 'usr_'
-  let bits = 0
-  let value = 0
-  for (const byte of bytes) {
-    value = ((value << 8) | byte) & 0xffff
-    bits += 8
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31]
-  return out
-}
-
-/** Adds `count` users (emails bench-user-1… after the real bench-user-0) with the same dummy hash, in transactions of BATCH rows. */
-function bulkInsert(dataDir: string, realmId: string, count: number, dummyHash: string): number {
+function bulkInsert(dataDir: string, realmId: string, count: number, dummyHash: string, userId: () => string): number {
   const started = performance.now()
   const db = new SQLite(join(dataDir, 'airlock.db'))
   try {
@@ -98,6 +77,7 @@ const dbSize = (dataDir: string) => statSync(join(dataDir, 'airlock.db')).size /
 export async function usersBench(o: UsersOptions): Promise<Verdict> {
   const { log } = o
   const passwords = await loadPasswords()
+  const newId = await loadNewId()
   const dummyHash = await passwords.hashPassword(`dummy ${randomBytes(16).toString('hex')}`)
   const sizes = [
     { name: fmt(o.small), count: o.small, dir: tempDir('users-small') },
@@ -109,7 +89,7 @@ export async function usersBench(o: UsersOptions): Promise<Verdict> {
     for (const size of sizes) {
       // The test user bench-user-0: a real signup (its own argon2id hash of the benchmark password).
       const p = await prepareData({ dataDir: size.dir, users: 1 })
-      const ms = bulkInsert(size.dir, p.realmId, size.count - 1, dummyHash)
+      const ms = bulkInsert(size.dir, p.realmId, size.count - 1, dummyHash, () => newId('usr'))
       log(`${size.name} users: ${fmt(size.count - 1)} inserted with SQL in ${fmtFixed(ms / 1000, 1)} s; database ${fmtFixed(dbSize(size.dir), 1)} MB in ${size.dir}`)
       prepared.push(p)
     }
