@@ -24,7 +24,15 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
   try {
     await migrate(db)
     const box = secretBox(loadMasterKey(config.secret, config.dataDir))
-    const services = createServices({ db, box, logger, publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom })
+    const services = createServices({
+      db,
+      box,
+      logger,
+      publicUrl: config.publicUrl,
+      smtpUrl: config.smtpUrl,
+      mailFrom: config.mailFrom,
+      eventRetentionDays: config.eventRetentionDays,
+    })
     const now = services.clock()
     // The first writer of the setting picks the id, so processes starting together agree on one realm.
     const realmId = await services.serverSettings.getOrCreate('default_realm_id', newId('rl'))

@@ -95,6 +95,11 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
     server.once('listening', resolve)
     server.once('error', reject)
   })
+  const pruneEvents = () =>
+    booted.services.events.prune(booted.services.clock()).catch((error: unknown) => logger.error({ err: error }, 'old events not pruned'))
+  await pruneEvents()
+  // Hourly, and never what keeps the process alive.
+  const pruning = setInterval(pruneEvents, 3_600_000).unref()
   const info = await summary(booted)
   io.stdout.write(
     [
@@ -110,6 +115,7 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
   return {
     url: config.publicUrl,
     async stop() {
+      clearInterval(pruning)
       await new Promise((resolve) => server.close(resolve))
       await booted.close()
     },

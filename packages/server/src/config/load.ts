@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { DEFAULT_EVENT_RETENTION_DAYS } from '../services/events.js'
 
 /** Everything the server needs from its environment, validated once at start-up. */
 export interface ServerConfig {
@@ -13,6 +14,8 @@ export interface ServerConfig {
   mailFrom: string | undefined
   trustProxy: boolean
   logLevel: string
+  /** How many days the event log keeps an event. */
+  eventRetentionDays: number
 }
 
 export interface ConfigSources {
@@ -69,6 +72,11 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent')
   }
+  const retentionText = env.AIRLOCK_EVENT_RETENTION_DAYS ?? String(DEFAULT_EVENT_RETENTION_DAYS)
+  const eventRetentionDays = Number(retentionText)
+  if (!/^\d+$/.test(retentionText) || eventRetentionDays < 1 || eventRetentionDays > 3650) {
+    throw new ConfigError('AIRLOCK_EVENT_RETENTION_DAYS', `must be a number of days from 1 to 3650 (got ${JSON.stringify(retentionText)})`)
+  }
   return {
     port,
     host: env.AIRLOCK_HOST ?? '0.0.0.0',
@@ -80,5 +88,6 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
     mailFrom: env.AIRLOCK_MAIL_FROM || undefined,
     trustProxy: trustProxy === 'true',
     logLevel,
+    eventRetentionDays,
   }
 }

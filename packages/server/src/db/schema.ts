@@ -156,6 +156,21 @@ export interface AdminSessionTable {
   ended_at: DbTime | null
 }
 
+export interface EventTable {
+  id: Generated<number>
+  realm_id: string | null
+  event_type: string
+  user_id: string | null
+  org_id: string | null
+  session_id: string | null
+  /** The admin who did it, for changes made in the portal or by `airlock` commands. */
+  admin_id: string | null
+  ip: string | null
+  /** JSON object with the event's details (never a password, token or secret). */
+  data: string
+  created_at: DbTime
+}
+
 export interface Database {
   realms: RealmTable
   signing_keys: SigningKeyTable
@@ -169,4 +184,5 @@ export interface Database {
   invitations: InvitationTable
   admins: AdminTable
   admin_sessions: AdminSessionTable
+  events: EventTable
 }

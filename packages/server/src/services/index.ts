@@ -11,7 +11,9 @@ import type { SecretBox } from '../crypto/secret-box.js'
 import { accountRepository } from '../db/repositories/accounts.js'
 import { invitationRepository } from '../db/repositories/invitations.js'
 import { adminRepository } from '../db/repositories/admins.js'
+import { eventRepository } from '../db/repositories/events.js'
 import { accountManagement } from './account-management.js'
+import { DEFAULT_EVENT_RETENTION_DAYS, eventService } from './events.js'
 import { adminService } from './admins.js'
 import { accountService } from './accounts.js'
 import { invitationService } from './invitations.js'
@@ -31,11 +33,13 @@ export interface ServicesOptions {
   /** SMTP URL for outgoing mail; without it mail goes to the outbox. */
   smtpUrl?: string | undefined
   mailFrom?: string | undefined
+  /** How long the event log keeps events (default 90 days). */
+  eventRetentionDays?: number | undefined
   clock?: () => Date
 }
 
 /** Builds every service over one database; nothing here reads the environment or opens sockets. */
-export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, clock = () => new Date() }: ServicesOptions) {
+export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, eventRetentionDays = DEFAULT_EVENT_RETENTION_DAYS, clock = () => new Date() }: ServicesOptions) {
   const kysely = db.kysely
   const keys = keyService(signingKeyRepository(kysely), box)
   const realms = realmRepository(kysely)
@@ -57,6 +61,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     sessions: sessionService(sessionRepository(kysely)),
     users: userService(userRepository(kysely)),
     links,
+    events: eventService(eventRepository(kysely), { retentionDays: eventRetentionDays, logger }),
     admins: adminService(adminRepository(kysely), links),
     mails,
     mailer: createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock }),

@@ -2,6 +2,7 @@ import { initial } from './0001_initial.js'
 import { rateLimits } from './0002_rate_limits.js'
 import { accounts } from './0003_accounts.js'
 import { admins } from './0004_admins.js'
+import { events } from './0005_events.js'
 import type { AirlockMigration } from './types.js'
 
 /** Every migration, in order. Listed here rather than found on disk, so bundlers and ESM can't lose one. */
@@ -10,4 +11,5 @@ export const migrations: Record<string, AirlockMigration> = {
   '0002_rate_limits': rateLimits,
   '0003_accounts': accounts,
   '0004_admins': admins,
+  '0005_events': events,
 }

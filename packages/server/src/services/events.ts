@@ -1,0 +1,96 @@
+import type { Logger } from 'pino'
+import type { EventQuery, EventRepository, StoredEvent } from '../db/repositories/events.js'
+
+/** Every event the server records: AuthRocket's names for what happens in a realm, then the admins' own actions. */
+export const EVENT_TYPES = [
+  'user.created',
+  'user.updated',
+  'user.deleted',
+  'user.login.succeeded',
+  'user.login.failed',
+  'user.password.resetting',
+  'user.password.updated',
+  'user.email.verifying',
+  'user.email.verified',
+  'session.created',
+  'session.deleted',
+  'org.created',
+  'org.updated',
+  'org.closed',
+  'org.reopened',
+  'membership.created',
+  'membership.updated',
+  'membership.deleted',
+  'invitation.org.created',
+  'invitation.org.accepted',
+  'invitation.org.revoked',
+  'admin.created',
+  'admin.login.succeeded',
+  'admin.login.failed',
+  'admin.realm.created',
+  'admin.realm.updated',
+  'admin.realm.key.rotated',
+] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
+
+export interface EventInput {
+  type: EventType
+  /** Null for the server's own events (admins). */
+  realmId: string | null
+  userId?: string | null | undefined
+  orgId?: string | null | undefined
+  sessionId?: string | null | undefined
+  /** The admin who made the change, when one did. */
+  adminId?: string | null | undefined
+  ip?: string | null | undefined
+  /** Details to show (changed fields, the email tried); never a password, token or secret. */
+  data?: Record<string, unknown> | undefined
+}
+
+export const DEFAULT_EVENT_RETENTION_DAYS = 90
+
+export interface EventServiceOptions {
+  retentionDays: number
+  logger: Logger
+}
+
+/** The event log: what happened in each realm and in the portal, kept for `retentionDays`. */
+export function eventService(repo: EventRepository, { retentionDays, logger }: EventServiceOptions) {
+  return {
+    retentionDays,
+
+    /**
+     * Records an event after the change it describes has been made. A failure here is logged and swallowed:
+     * the change stands, and a user must not see an error for something that worked.
+     */
+    async record(event: EventInput, now: Date): Promise<void> {
+      try {
+        await repo.insert({
+          realmId: event.realmId,
+          type: event.type,
+          userId: event.userId ?? null,
+          orgId: event.orgId ?? null,
+          sessionId: event.sessionId ?? null,
+          adminId: event.adminId ?? null,
+          ip: event.ip ?? null,
+          data: event.data ?? {},
+          createdAt: now,
+        })
+      } catch (error) {
+        logger.error({ err: error, event: event.type, realm: event.realmId }, 'event not recorded')
+      }
+    },
+
+    list(query: EventQuery): Promise<StoredEvent[]> {
+      return repo.list(query)
+    },
+
+    /** Deletes events older than the retention period; returns how many went. */
+    prune(now: Date): Promise<number> {
+      return repo.deleteBefore(new Date(now.getTime() - retentionDays * 86_400_000))
+    },
+  }
+}
+
+export type EventService = ReturnType<typeof eventService>
