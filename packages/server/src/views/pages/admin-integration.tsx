@@ -1,6 +1,7 @@
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
+import { RealmNav } from './admin-realm-nav.js'
 
 export interface IntegrationProps {
   email: string
@@ -52,8 +53,9 @@ export function AdminIntegrationPage({ email, csrf, realm, loginrocketUrl, alg, 
   ].join('\n')
   return (
     <AdminLayout title={`${realm.name}: Integration`} signedIn={{ email, csrf }}>
+      <RealmNav id={realm.id} current="integration" />
       <p>
-        <a href="/admin">All realms</a> · Using LoginRocket → <strong>Node.js - Express</strong>
+        Using LoginRocket → <strong>Node.js - Express</strong>
       </p>
 
       <h2>LoginRocket URL</h2>

@@ -3,19 +3,9 @@ import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import type { RealmRow } from './admin-home.js'
+import { RealmNav } from './admin-realm-nav.js'
 
 type Admin = { email: string; csrf: string }
-
-/** A realm's pages in the portal, linked from every realm page. */
-function RealmLinks({ id }: { id: string }) {
-  return (
-    <p class="actions">
-      <a href={`/admin/realms/${id}/settings`}>Settings</a>
-      <a href={`/admin/realms/${id}/keys`}>Keys</a>
-      <a href="/admin/realms">All realms</a>
-    </p>
-  )
-}
 
 /** GET /admin/realms: every realm, and the form that creates one. */
 export function AdminRealmsPage({ admin, realms, values = {}, errors = {}, status = 200 }: { admin: Admin; realms: RealmRow[]; values?: Record<string, string>; errors?: FieldErrors; status?: number }) {
@@ -185,7 +175,7 @@ export function AdminRealmSettingsPage({ admin, realm, values, errors = {}, save
       <p>
         LoginRocket URL <code>{realm.loginrocketUrl}</code> · ID <code>{realm.id}</code>
       </p>
-      <RealmLinks id={realm.id} />
+      <RealmNav id={realm.id} current="settings" />
       {saved ? <Notice kind="info">Settings saved.</Notice> : null}
       {failed ? <Notice kind="error">Nothing was saved: {Object.values(errors)[0]}</Notice> : null}
       <Form csrf={admin.csrf} action={`/admin/realms/${realm.id}/settings`}>
@@ -219,7 +209,7 @@ const when = (date: Date) => <time datetime={date.toISOString()}>{date.toISOStri
 export function AdminKeysPage({ admin, realm, keys, rotated }: { admin: Admin; realm: RealmRow; keys: KeyRow[]; rotated?: boolean }) {
   return (
     <AdminLayout title={`${realm.name}: keys`} signedIn={admin}>
-      <RealmLinks id={realm.id} />
+      <RealmNav id={realm.id} current="keys" />
       {rotated ? <Notice kind="info">A new key is published; it signs tokens 15 minutes from now, and the old one leaves once its tokens have expired.</Notice> : null}
       <table>
         <thead>
