@@ -99,7 +99,8 @@ export function accountManagement(repo: AccountRepository) {
       return done
     },
 
-    async setPermissions(realm: Realm, user: User, orgId: string, membershipId: string, chosen: string[], now: Date): Promise<Outcome<null>> {
+    /** Returns the membership as it was, for the event log. */
+    async setPermissions(realm: Realm, user: User, orgId: string, membershipId: string, chosen: string[], now: Date): Promise<Outcome<Membership>> {
       return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
         const actor = lockedActor(members, org, user.id, 'manager')
         const target = lockedTarget(members, membershipId)
@@ -110,11 +111,12 @@ export function accountManagement(repo: AccountRepository) {
           return fail({ permissions: 'Every account needs an owner, and this is its only one. Make another member an owner first.' })
         }
         await repo.setPermissions(trx, target.id, checked.value, now)
-        return done
+        return { ok: true, value: target }
       })
     },
 
-    async remove(realm: Realm, user: User, orgId: string, membershipId: string, now: Date): Promise<Outcome<null>> {
+    /** Returns the removed membership, for the event log. */
+    async remove(realm: Realm, user: User, orgId: string, membershipId: string, now: Date): Promise<Outcome<Membership>> {
       return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
         const actor = lockedActor(members, org, user.id, 'manager')
         const target = lockedTarget(members, membershipId)
@@ -123,11 +125,12 @@ export function accountManagement(repo: AccountRepository) {
           return fail({ remove: 'This is the account’s only owner. Make another member an owner first.' })
         }
         await repo.deleteMembership(trx, target.id)
-        return done
+        return { ok: true, value: target }
       })
     },
 
-    async leave(realm: Realm, user: User, orgId: string): Promise<Outcome<null>> {
+    /** Returns the membership left, for the event log. */
+    async leave(realm: Realm, user: User, orgId: string): Promise<Outcome<Membership>> {
       return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
         const actor = lockedActor(members, org, user.id, 'member')
         if (isOwner(actor) && ownerCount(members) === 1) {
@@ -140,7 +143,7 @@ export function accountManagement(repo: AccountRepository) {
           return fail({ leave: `You are this account’s only owner, so you can’t leave it.${advice}` })
         }
         await repo.deleteMembership(trx, actor.id)
-        return done
+        return { ok: true, value: actor }
       })
     },
 
