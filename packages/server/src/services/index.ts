@@ -15,6 +15,7 @@ import { eventRepository } from '../db/repositories/events.js'
 import { accountManagement } from './account-management.js'
 import { DEFAULT_EVENT_RETENTION_DAYS, eventService } from './events.js'
 import { adminService } from './admins.js'
+import { adminUserService } from './admin-users.js'
 import { accountService } from './accounts.js'
 import { invitationService } from './invitations.js'
 import { keyService } from './keys.js'
@@ -60,6 +61,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     tokens: tokenService(keys, accounts),
     sessions: sessionService(sessionRepository(kysely)),
     users: userService(userRepository(kysely)),
+    adminUsers: adminUserService(userRepository(kysely), sessionRepository(kysely)),
     links,
     events: eventService(eventRepository(kysely), { retentionDays: eventRetentionDays, logger }),
     admins: adminService(adminRepository(kysely), links),

@@ -11,6 +11,12 @@ export interface LoginSession {
   endedAt: Date | null
 }
 
+/** A session as the admin portal lists it: where and with what it was opened. */
+export interface SessionDetails extends LoginSession {
+  ip: string | null
+  userAgent: string | null
+}
+
 function toSession(row: SessionTable): LoginSession {
   return {
     id: row.id,
@@ -86,6 +92,35 @@ export function sessionRepository(db: Kysely<Database>) {
         .where('ended_at', 'is', null)
       if (keepId) query = query.where('id', '!=', keepId)
       await query.execute()
+    },
+
+    /** A user's live sessions, newest first. */
+    async liveOfUser(realmId: string, userId: string, now: Date): Promise<SessionDetails[]> {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('realm_id', '=', realmId)
+        .where('user_id', '=', userId)
+        .where('ended_at', 'is', null)
+        .where('expires_at', '>', toDbTime(now))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute()
+      return rows.map((row) => ({ ...toSession(row), ip: row.ip, userAgent: row.user_agent }))
+    },
+
+    /** Ends every live session of a user; returns the ids of those it ended. */
+    async endLiveOfUser(realmId: string, userId: string, now: Date): Promise<string[]> {
+      const rows = await db
+        .updateTable('sessions')
+        .set({ ended_at: toDbTime(now) })
+        .where('realm_id', '=', realmId)
+        .where('user_id', '=', userId)
+        .where('ended_at', 'is', null)
+        .where('expires_at', '>', toDbTime(now))
+        .returning('id')
+        .execute()
+      return rows.map((row) => row.id)
     },
   }
 }

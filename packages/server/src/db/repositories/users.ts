@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type SqlBool } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, UserTable } from '../schema.js'
 
@@ -47,6 +47,27 @@ function toUser(row: UserTable): User {
 }
 
 export type UserChanges = Partial<Pick<User, 'email' | 'emailVerifiedAt' | 'passwordHash' | 'firstName' | 'lastName' | 'username' | 'locale' | 'state' | 'lastLoginAt'>>
+
+/** The columns a change sets (normalised forms along with email and username). */
+function changeSet(changes: UserChanges, now: Date): Record<string, unknown> {
+  const set: Record<string, unknown> = { updated_at: toDbTime(now) }
+  if (changes.email !== undefined) {
+    set.email = changes.email
+    set.email_normalized = normalizeEmail(changes.email)
+  }
+  if (changes.emailVerifiedAt !== undefined) set.email_verified_at = changes.emailVerifiedAt ? toDbTime(changes.emailVerifiedAt) : null
+  if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash
+  if (changes.firstName !== undefined) set.first_name = changes.firstName
+  if (changes.lastName !== undefined) set.last_name = changes.lastName
+  if (changes.username !== undefined) {
+    set.username = changes.username
+    set.username_normalized = changes.username ? normalizeUsername(changes.username) : null
+  }
+  if (changes.locale !== undefined) set.locale = changes.locale
+  if (changes.state !== undefined) set.state = changes.state
+  if (changes.lastLoginAt !== undefined) set.last_login_at = changes.lastLoginAt ? toDbTime(changes.lastLoginAt) : null
+  return set
+}
 
 export function userRepository(db: Kysely<Database>) {
   return {
@@ -97,34 +118,89 @@ export function userRepository(db: Kysely<Database>) {
       return (await query.executeTakeFirst()) !== undefined
     },
 
-    async usernameTaken(realmId: string, username: string): Promise<boolean> {
-      const row = await db
-        .selectFrom('users')
-        .select('id')
-        .where('realm_id', '=', realmId)
-        .where('username_normalized', '=', normalizeUsername(username))
-        .executeTakeFirst()
-      return row !== undefined
+    async usernameTaken(realmId: string, username: string, exceptUserId?: string): Promise<boolean> {
+      let query = db.selectFrom('users').select('id').where('realm_id', '=', realmId).where('username_normalized', '=', normalizeUsername(username))
+      if (exceptUserId) query = query.where('id', '!=', exceptUserId)
+      return (await query.executeTakeFirst()) !== undefined
     },
 
     async update(realmId: string, id: string, changes: UserChanges, now: Date): Promise<void> {
-      const set: Record<string, unknown> = { updated_at: toDbTime(now) }
-      if (changes.email !== undefined) {
-        set.email = changes.email
-        set.email_normalized = normalizeEmail(changes.email)
+      await db.updateTable('users').set(changeSet(changes, now)).where('realm_id', '=', realmId).where('id', '=', id).execute()
+    },
+
+    /**
+     * Users of a realm whose email, name (first, last or both), username or id contains `text`, case-insensitively
+     * (PostgreSQL folds any letter, SQLite only ASCII ones), newest first; `%` and `_` are literal.
+     */
+    async search(realmId: string, text: string, limit: number, offset: number): Promise<{ users: User[]; total: number }> {
+      const folded = text.normalize('NFKC').toLowerCase()
+      const pattern = `%${folded.replace(/[\\%_]/g, '\\$&')}%`
+      const like = (column: ReturnType<typeof sql>) => sql<SqlBool>`${column} like ${pattern} escape '\\'`
+      let matching = db.selectFrom('users').where('realm_id', '=', realmId)
+      if (folded !== '') {
+        matching = matching.where((eb) =>
+          eb.or([
+            like(sql`email_normalized`),
+            like(sql`username_normalized`),
+            like(sql`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))`),
+            eb('id', '=', text),
+          ]),
+        )
       }
-      if (changes.emailVerifiedAt !== undefined) set.email_verified_at = changes.emailVerifiedAt ? toDbTime(changes.emailVerifiedAt) : null
-      if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash
-      if (changes.firstName !== undefined) set.first_name = changes.firstName
-      if (changes.lastName !== undefined) set.last_name = changes.lastName
-      if (changes.username !== undefined) {
-        set.username = changes.username
-        set.username_normalized = changes.username ? normalizeUsername(changes.username) : null
-      }
-      if (changes.locale !== undefined) set.locale = changes.locale
-      if (changes.state !== undefined) set.state = changes.state
-      if (changes.lastLoginAt !== undefined) set.last_login_at = changes.lastLoginAt ? toDbTime(changes.lastLoginAt) : null
-      await db.updateTable('users').set(set).where('realm_id', '=', realmId).where('id', '=', id).execute()
+      const [rows, count] = await Promise.all([
+        matching.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+        matching.select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow(),
+      ])
+      return { users: rows.map(toUser), total: Number(count.n) }
+    },
+
+    /**
+     * Applies `changes` and voids the user's unused password-reset and verification links, at once: a new address
+     * must not be confirmed, or a password reset, through a link that went to the old one.
+     */
+    async updateVoidingLinks(realmId: string, id: string, changes: UserChanges, now: Date): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('one_time_tokens')
+          .set({ used_at: toDbTime(now) })
+          .where('realm_id', '=', realmId)
+          .where('user_id', '=', id)
+          .where('purpose', 'in', ['password_reset', 'email_verification'])
+          .where('used_at', 'is', null)
+          .execute()
+        await trx.updateTable('users').set(changeSet(changes, now)).where('realm_id', '=', realmId).where('id', '=', id).execute()
+      })
+    },
+
+    /**
+     * Deletes a user with everything that is only theirs: sessions, one-time links, memberships, and the accounts
+     * that this leaves without members (with those accounts' invitations). Invitations they sent stay valid,
+     * without an inviter. Events stay (they are the log). Returns the deleted accounts' ids, or null when there
+     * was no such user.
+     */
+    async deleteWithData(realmId: string, id: string): Promise<{ deletedOrgIds: string[] } | null> {
+      return db.transaction().execute(async (trx) => {
+        const user = await trx.selectFrom('users').select('id').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst()
+        if (!user) return null
+        const orgIds = (await trx.selectFrom('memberships').select('org_id').where('realm_id', '=', realmId).where('user_id', '=', id).execute()).map((row) => row.org_id)
+        await trx.deleteFrom('sessions').where('realm_id', '=', realmId).where('user_id', '=', id).execute()
+        await trx.deleteFrom('one_time_tokens').where('user_id', '=', id).execute()
+        await trx.deleteFrom('memberships').where('realm_id', '=', realmId).where('user_id', '=', id).execute()
+        await trx.updateTable('invitations').set({ inviter_user_id: null }).where('realm_id', '=', realmId).where('inviter_user_id', '=', id).execute()
+        let deletedOrgIds: string[] = []
+        if (orgIds.length > 0) {
+          const stillHeld = new Set(
+            (await trx.selectFrom('memberships').select('org_id').distinct().where('org_id', 'in', orgIds).execute()).map((row) => row.org_id),
+          )
+          deletedOrgIds = orgIds.filter((orgId) => !stillHeld.has(orgId))
+        }
+        if (deletedOrgIds.length > 0) {
+          await trx.deleteFrom('invitations').where('realm_id', '=', realmId).where('org_id', 'in', deletedOrgIds).execute()
+          await trx.deleteFrom('orgs').where('realm_id', '=', realmId).where('id', 'in', deletedOrgIds).execute()
+        }
+        await trx.deleteFrom('users').where('realm_id', '=', realmId).where('id', '=', id).execute()
+        return { deletedOrgIds }
+      })
     },
   }
 }

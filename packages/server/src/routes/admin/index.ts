@@ -8,6 +8,7 @@ import { adminRealmRoutes } from './realms.js'
 import { adminIntegrationRoutes } from './integration.js'
 import { adminSessionRoutes } from './session.js'
 import { adminSetupRoutes } from './setup.js'
+import { adminUserRoutes } from './users.js'
 
 /** The admin portal: setup, login, logout, home, and the realms (settings, keys). */
 export function adminRoutes(services: Services) {
@@ -17,6 +18,7 @@ export function adminRoutes(services: Services) {
   app.route('/', adminHomeRoutes(services))
   app.route('/', adminRealmRoutes(services))
   app.route('/', adminIntegrationRoutes(services))
+  app.route('/', adminUserRoutes(services))
   // Any other /admin address: anonymous browsers and realm users go to log in; admins see "not found".
   app.all('/admin/*', requireAdmin(services), () => {
     throw new AppError('not_found', 'There is no page at this address.')
