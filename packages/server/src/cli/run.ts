@@ -70,6 +70,10 @@ async function createAdmin(booted: Awaited<ReturnType<typeof boot>>, email: stri
     const [name, problem] = Object.entries(created.errors)[0]!
     throw new AppError('invalid_setting', `admin create: ${name}: ${problem}`, { setting: name })
   }
+  await booted.services.events.record(
+    { type: 'admin.created', realmId: null, adminId: created.value.id, data: { email: created.value.email, via: 'cli' } },
+    booted.services.clock(),
+  )
   io.stdout.write(`${JSON.stringify({ admin_id: created.value.id, email: created.value.email })}\n`)
 }
 
@@ -146,10 +150,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
     } else if (command === 'realm' && sub === 'settings') {
       const realm = await realmFor(booted, values.realm)
       const settings = applyAssignments(realm.settings, rest)
-      if (rest.length > 0) await booted.services.realms.updateSettings(realm.id, settings, booted.services.clock())
+      if (rest.length > 0) {
+        await booted.services.realms.updateSettings(realm.id, settings, booted.services.clock())
+        const changed = [...new Set(rest.map((assignment) => assignment.split('=')[0]!))]
+        await booted.services.events.record({ type: 'admin.realm.updated', realmId: realm.id, data: { changed, via: 'cli' } }, booted.services.clock())
+      }
       io.stdout.write(`${JSON.stringify(settings, null, 2)}\n`)
     } else if (command === 'realm' && sub === 'create') {
       const realm = await createRealm(booted.services, values.name, values['loginrocket-url'])
+      await booted.services.events.record(
+        { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl, via: 'cli' } },
+        booted.services.clock(),
+      )
       io.stdout.write(
         `${JSON.stringify({ realm_id: realm.id, loginrocket_url: realm.loginrocketUrl, jwt_key: await booted.services.keys.appKey(realm, booted.services.clock()) })}\n`,
       )
@@ -158,6 +170,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
     } else if (command === 'keys' && sub === 'rotate') {
       const realm = await realmFor(booted, values.realm)
       const key = await booted.services.keys.rotate(realm, booted.services.clock())
+      await booted.services.events.record({ type: 'admin.realm.key.rotated', realmId: realm.id, data: { kid: key.id, via: 'cli' } }, booted.services.clock())
       io.stdout.write(`${JSON.stringify({ kid: key.id, published_at: key.createdAt, signs_from: key.signsFrom })}\n`)
     } else {
       throw new ConfigError(`"${positionals.join(' ')}"`, `is not a command.\n${USAGE}`)

@@ -20,7 +20,8 @@ export interface SignupInput {
   username: string
 }
 
-export type LoginOutcome = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'inactive' }
+/** A failure names the user the email belongs to, if any, for the event log only: the page says the same either way. */
+export type LoginOutcome = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'inactive'; userId: string | null }
 
 export function userService(users: UserRepository) {
   return {
@@ -79,8 +80,8 @@ export function userService(users: UserRepository) {
       const email = cleanEmail(rawEmail)
       const user = email.length <= EMAIL_MAX ? await users.byEmail(realm.id, email) : null
       const ok = await checkPassword(user?.passwordHash ?? null, password.length <= PASSWORD_MAX ? password : '')
-      if (!ok || !user || password.length > PASSWORD_MAX) return { ok: false, reason: 'invalid' }
-      if (user.state !== 'active') return { ok: false, reason: 'inactive' }
+      if (!ok || !user || password.length > PASSWORD_MAX) return { ok: false, reason: 'invalid', userId: user?.id ?? null }
+      if (user.state !== 'active') return { ok: false, reason: 'inactive', userId: user.id }
       await users.update(realm.id, user.id, { lastLoginAt: now }, now)
       return { ok: true, user: { ...user, lastLoginAt: now } }
     },

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordAdminEvent } from '../../http/events.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { validateSettings } from '../../services/realm-settings.js'
@@ -66,7 +67,7 @@ export function adminIntegrationRoutes(services: Services) {
     // Already there (as typed, or the same once normalised): nothing to change.
     if (!realm.settings.login_urls.includes(url)) {
       await services.realms.updateSettings(realm.id, settings, services.clock())
-      services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, login_url: url }, 'admin added a login URL')
+      await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed: ['login_urls'], added_login_url: url } })
     }
     return c.redirect(`/admin/realms/${realm.id}/integration?added=${encodeURIComponent(url)}`, 303)
   })

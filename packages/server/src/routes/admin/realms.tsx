@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { Realm } from '../../db/repositories/realms.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
+import { recordAdminEvent } from '../../http/events.js'
 import { applyAssignments, SETTING_NAMES, type RealmSettings } from '../../services/realm-settings.js'
 import { createRealm } from '../../services/realms.js'
 import type { Services } from '../../services/index.js'
@@ -48,7 +49,7 @@ export function adminRealmRoutes(services: Services) {
       if (!errors) throw error
       return c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
     }
-    services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id }, 'realm created in the admin portal')
+    await recordAdminEvent(c, services, { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl } })
     return c.redirect(`/admin/realms/${realm.id}/settings`, 303)
   })
 
@@ -76,7 +77,7 @@ export function adminRealmRoutes(services: Services) {
       await services.realms.updateSettings(realm.id, settings, now)
       // A switch of algorithm needs a key of the new one before the next token.
       await services.keys.ensure({ ...realm, name: settings.name, settings }, now)
-      services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, changed }, 'realm settings changed in the admin portal')
+      await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed } })
     }
     return c.redirect(`/admin/realms/${realm.id}/settings?saved=1`, 303)
   })
@@ -90,7 +91,7 @@ export function adminRealmRoutes(services: Services) {
   app.post('/admin/realms/:id/keys/rotate', guard, async (c) => {
     const realm = await realmOf(c)
     const fresh = await services.keys.rotate(realm, services.clock())
-    services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, kid: fresh.id }, 'realm key rotated in the admin portal')
+    await recordAdminEvent(c, services, { type: 'admin.realm.key.rotated', realmId: realm.id, data: { kid: fresh.id } })
     return c.redirect(`/admin/realms/${realm.id}/keys?rotated=1`, 303)
   })
 

@@ -22,8 +22,13 @@ export function adminSessionRoutes(services: Services) {
     const email = field(form, 'email')
     const admin = await services.admins.login(email, field(form, 'password', false), services.clock())
     // Unknown email or wrong password: the same page and status (and the same hash check, in the service).
-    if (!admin) return c.html(<AdminLoginPage csrf={c.get('csrf')} email={email.slice(0, 300)} failure={FAILED} />, 401)
+    const event = { realmId: null, ip: c.get('clientIp') }
+    if (!admin) {
+      await services.events.record({ ...event, type: 'admin.login.failed', data: { email: email.slice(0, 200) } }, services.clock())
+      return c.html(<AdminLoginPage csrf={c.get('csrf')} email={email.slice(0, 300)} failure={FAILED} />, 401)
+    }
     const { secret } = await services.admins.startSession(admin, services.clock())
+    await services.events.record({ ...event, type: 'admin.login.succeeded', adminId: admin.id }, services.clock())
     writeAdminCookie(c, secret)
     return c.redirect('/admin', 303)
   })

@@ -51,6 +51,10 @@ export function adminSetupRoutes(services: Services) {
     const { secret } = await services.admins.startSession(created.value, services.clock())
     writeAdminCookie(c, secret)
     services.logger.info({ admin: created.value.id }, 'first admin created through the setup link')
+    await services.events.record(
+      { type: 'admin.created', realmId: null, adminId: created.value.id, ip: c.get('clientIp'), data: { email: created.value.email, via: 'setup_link' } },
+      services.clock(),
+    )
     return c.redirect('/admin', 303)
   })
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { field, listField } from '../../services/validation.js'
 import { DONE, accountPage, backToAccount, openAccount, toAccounts, type Done } from './account-page.js'
@@ -27,6 +28,7 @@ export function accountManageRoutes(services: Services) {
     const name = field(await c.req.parseBody(), 'account_name')
     const outcome = await manage.rename(c.get('realm'), request.access, name, services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'name', errors: outcome.errors, values: { account_name: name } } })
+    await recordEvent(c, services, { type: 'org.updated', userId: request.user.id, orgId: request.access.org.id, data: { changed: ['name'], name } })
     return backToAccount(c, request, 'name')
   })
 
@@ -37,6 +39,12 @@ export function accountManageRoutes(services: Services) {
     const permissions = listField(await c.req.parseBody(), 'permissions')
     const outcome = await manage.setPermissions(c.get('realm'), request.user, request.access.org.id, membershipId, permissions, services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: `member:${membershipId}`, errors: outcome.errors, values: { permissions } } })
+    await recordEvent(c, services, {
+      type: 'membership.updated',
+      userId: outcome.value.userId,
+      orgId: outcome.value.orgId,
+      data: { membership_id: membershipId, permissions_before: outcome.value.permissions, permissions, by_user_id: request.user.id },
+    })
     return backToAccount(c, request, 'permissions')
   })
 
@@ -46,6 +54,12 @@ export function accountManageRoutes(services: Services) {
     const membershipId = c.req.param('mb_id')
     const outcome = await manage.remove(c.get('realm'), request.user, request.access.org.id, membershipId, services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: `member:${membershipId}`, errors: outcome.errors, values: {} } })
+    await recordEvent(c, services, {
+      type: 'membership.deleted',
+      userId: outcome.value.userId,
+      orgId: outcome.value.orgId,
+      data: { membership_id: membershipId, reason: 'removed', by_user_id: request.user.id },
+    })
     return backToAccount(c, request, 'removed')
   })
 
@@ -54,6 +68,7 @@ export function accountManageRoutes(services: Services) {
     if (request instanceof Response) return request
     const outcome = await manage.leave(c.get('realm'), request.user, request.access.org.id)
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'leave', errors: outcome.errors, values: {} } })
+    await recordEvent(c, services, { type: 'membership.deleted', userId: request.user.id, orgId: outcome.value.orgId, data: { membership_id: outcome.value.id, reason: 'left' } })
     return toAccounts(c, request, 'left')
   })
 
@@ -63,6 +78,7 @@ export function accountManageRoutes(services: Services) {
     const confirmed = field(await c.req.parseBody(), 'confirm') === 'yes'
     const outcome = await manage.close(c.get('realm'), request.user, request.access.org.id, confirmed, services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'close', errors: outcome.errors, values: {} } })
+    await recordEvent(c, services, { type: 'org.closed', userId: request.user.id, orgId: request.access.org.id })
     return toAccounts(c, request, 'closed')
   })
 

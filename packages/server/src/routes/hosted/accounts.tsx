@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordAccountCreated } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../services/validation.js'
 import { AccountsPage } from '../../views/pages/accounts.js'
@@ -58,6 +59,7 @@ export function accountsRoutes(services: Services) {
       const accounts = await services.accounts.list(realm, current.user)
       return c.html(<AccountsPage realm={realm} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} errors={outcome.errors} accountName={name.slice(0, 300)} />, 422)
     }
+    await recordAccountCreated(c, services, outcome.value)
     return flow.redirectUri ? sendBack(c, services, flow, current.user, current.session) : c.redirect(here(flow), 303)
   })
 

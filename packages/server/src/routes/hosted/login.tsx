@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordEvent } from '../../http/events.js'
 import { mustVerifyFirst } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../services/validation.js'
@@ -34,6 +35,8 @@ export function loginRoutes(services: Services) {
 
     const outcome = await services.users.login(realm, email, password, services.clock())
     if (!outcome.ok) {
+      // Recorded for unknown emails too, so that the answer costs the same either way.
+      await recordEvent(c, services, { type: 'user.login.failed', userId: outcome.userId, data: { email: email.slice(0, 200), reason: outcome.reason } })
       return outcome.reason === 'inactive'
         ? page(403, 'This account has been disabled. Contact the app’s support to turn it back on.')
         : page(401, FAILED)

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordEvent } from '../../http/events.js'
 import { checkRedirectUri } from '../../http/redirect-uri.js'
 import type { Services } from '../../services/index.js'
 import { browserLogin, forgetBrowser } from './flow.js'
@@ -12,7 +13,10 @@ export function logoutRoutes(services: Services) {
   const app = new Hono<AppEnv>()
   app.get('/logout', async (c) => {
     const current = await browserLogin(c, services)
-    if (current) await services.sessions.end(current.session, services.clock())
+    if (current) {
+      await services.sessions.end(current.session, services.clock())
+      await recordEvent(c, services, { type: 'session.deleted', userId: current.user.id, sessionId: current.session.id, data: { reason: 'logout' } })
+    }
     forgetBrowser(c)
     const raw = c.req.query('redirect_uri')
     const target = raw ? checkRedirectUri(c.get('realm'), raw) : null

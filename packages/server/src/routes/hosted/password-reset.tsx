@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordEvent } from '../../http/events.js'
 import { passwordResetMail, secretLink, sendInBackground } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { LIFETIME_MS } from '../../services/links.js'
@@ -61,6 +62,8 @@ export function passwordResetRoutes(services: Services) {
       const secret = await services.links.create('password_reset', { realmId: realm.id, userId: user.id, email: user.email }, services.clock())
       const link = secretLink(c.get('loginrocketUrl'), '/reset', secret, flow.hidden.redirect_uri)
       sendInBackground(services, passwordResetMail(realm, user.email, link))
+      // Not awaited, like the mail: the answer must not take longer when the address exists.
+      void recordEvent(c, services, { type: 'user.password.resetting', userId: user.id })
     }
     return c.html(<ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} />)
   })
@@ -101,10 +104,14 @@ export function passwordResetRoutes(services: Services) {
     }
     // Whoever knew the old password is logged out everywhere; this browser gets a fresh session below.
     await services.sessions.endOthers(realm, user.id, services.clock())
+    await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended' } })
     let current = changed.value
     if (current.emailVerifiedAt === null) {
       const verified = await services.users.markEmailVerified(realm, current, current.email, services.clock())
-      if (verified.ok) current = verified.value
+      if (verified.ok) {
+        current = verified.value
+        await recordEvent(c, services, { type: 'user.email.verified', userId: user.id, data: { email: current.email, via: 'reset' } })
+      }
     }
     // Back to the app when it sent the user here; otherwise to a page that says what happened.
     const sendTo = flow.hidden.redirect_uri || flow.returnTo ? flow : { ...flow, returnTo: '/reset/done' }

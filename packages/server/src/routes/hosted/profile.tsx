@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { User } from '../../db/repositories/users.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
+import { recordEvent } from '../../http/events.js'
 import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../services/validation.js'
@@ -45,6 +46,12 @@ export function profileRoutes(services: Services) {
     const values = { first_name: field(form, 'first_name'), last_name: field(form, 'last_name') }
     const outcome = await services.users.updateNames(realm, current.user, values.first_name, values.last_name, services.clock())
     if (!outcome.ok) return failed(c, flow, current.user, 'name', outcome.errors, values)
+    const changed = (['first_name', 'last_name'] as const).filter((name) => {
+      const before = name === 'first_name' ? current.user.firstName : current.user.lastName
+      const after = name === 'first_name' ? outcome.value.firstName : outcome.value.lastName
+      return before !== after
+    })
+    if (changed.length > 0) await recordEvent(c, services, { type: 'user.updated', userId: current.user.id, data: { changed } })
     return backToProfile(c, flow, 'name')
   })
 
@@ -63,6 +70,7 @@ export function profileRoutes(services: Services) {
       services.clock(),
     )
     if (!outcome.ok) return failed(c, flow, current.user, 'email', outcome.errors, values)
+    await recordEvent(c, services, { type: 'user.email.verifying', userId: current.user.id, data: { email: outcome.value.email, change: true } })
     return backToProfile(c, flow, 'email')
   })
 
@@ -78,6 +86,7 @@ export function profileRoutes(services: Services) {
     if (!outcome.ok) return failed(c, flow, current.user, 'password', outcome.errors, {})
     // A new password shuts out whoever else knew the old one: every other session ends, this one stays.
     await services.sessions.endOthers(realm, current.user.id, services.clock(), current.session)
+    await recordEvent(c, services, { type: 'user.password.updated', userId: current.user.id, data: { via: 'profile', other_sessions: 'ended' } })
     return backToProfile(c, flow, 'password')
   })
 

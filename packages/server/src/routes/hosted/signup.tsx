@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { recordAccountCreated, recordEvent } from '../../http/events.js'
 import { mustVerifyFirst, sendVerificationLink } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { accountNameProblem, personalAccountName } from '../../services/accounts.js'
@@ -62,11 +63,14 @@ export function signupRoutes(services: Services) {
       return c.html(<SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
     }
     const user = outcome.value
+    await recordEvent(c, services, { type: 'user.created', userId: user.id, data: { email: user.email } })
     if (realm.settings.org_mode === 'multi_user') {
-      await services.accounts.create(realm, user, (asksAccount && values.account_name) || personalAccountName(user), services.clock())
+      const created = await services.accounts.create(realm, user, (asksAccount && values.account_name) || personalAccountName(user), services.clock())
+      await recordAccountCreated(c, services, created)
     }
     if (realm.settings.email_verification !== 'none') {
       await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
+      await recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
     }
     // A realm that requires a confirmed email gives no session or token before it is confirmed.
     if (mustVerifyFirst(realm, user)) return checkEmailPage(c, flow, user.email, 'signup')

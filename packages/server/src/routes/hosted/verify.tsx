@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { User } from '../../db/repositories/users.js'
 import type { AppEnv } from '../../http/env.js'
+import { recordEvent } from '../../http/events.js'
 import { sendVerificationLink } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
@@ -70,6 +71,8 @@ export function verifyRoutes(services: Services) {
         409,
       )
     }
+    if (email !== user.email) await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
+    await recordEvent(c, services, { type: 'user.email.verified', userId: user.id, data: { email } })
     return c.html(
       <MessagePage realm={realm} title="Email address confirmed" link={back}>
         <p>
@@ -88,6 +91,8 @@ export function verifyRoutes(services: Services) {
       const user = await services.users.byEmail(realm, email)
       if (user && user.state === 'active' && user.emailVerifiedAt === null) {
         await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
+        // Not awaited: the answer must not take longer when the address is an account's.
+        void recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
       }
     }
     return checkEmailPage(c, flow, typed.slice(0, 300), 'resent')
