@@ -201,7 +201,7 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     user = (await userOf(p.userId))!
     expect(user.email).toBe('Edit.Me@example.com')
     expect(user.emailVerifiedAt).not.toBeNull()
-    expect((await eventsOf(p.userId, 'user.updated'))[0]).toMatchObject({ adminId, data: { fields: ['email'] } })
+    expect((await eventsOf(p.userId, 'user.updated'))[0]).toMatchObject({ adminId, data: { changed: ['email'] } })
 
     const resetSecret = await services().links.create('password_reset', { realmId: realm.id, userId: p.userId, email: user.email }, new Date())
     res = await client.post(`${userUrl(p.userId)}/edit`, { email: 'edited@example.com', first_name: 'Edna', last_name: '', username: 'edna_m', locale: 'pt-br' })
@@ -209,7 +209,7 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     user = (await userOf(p.userId))!
     expect(user).toMatchObject({ email: 'edited@example.com', emailVerifiedAt: null, firstName: 'Edna', lastName: null, username: 'edna_m', locale: 'pt-BR' })
     const [updated] = await eventsOf(p.userId, 'user.updated')
-    expect(updated).toMatchObject({ adminId, data: { fields: ['email', 'first_name', 'last_name', 'username', 'locale'] } })
+    expect(updated).toMatchObject({ adminId, data: { changed: ['email', 'first_name', 'last_name', 'username', 'locale'] } })
     // The reset link went to the old address: it no longer works.
     expect((await new Client(server).get(`/reset?token=${resetSecret}`)).status).toBe(410)
 
@@ -313,7 +313,7 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     // Their LoginRocket session is over too: the browser that signed up is asked to log in.
     expect((await p.client.get(`/login?${back}`)).status).toBe(200)
     expect(p.client.browser.lastHtml).toContain('name="password"')
-    expect((await eventsOf(p.userId, 'user.updated'))[0]).toMatchObject({ adminId, data: { fields: ['state'], state: 'inactive' } })
+    expect((await eventsOf(p.userId, 'user.updated'))[0]).toMatchObject({ adminId, data: { changed: ['state'], state: 'inactive' } })
     expect((await eventsOf(p.userId, 'session.deleted'))[0]).toMatchObject({ adminId, data: { reason: 'admin' } })
 
     await client.get(`${userUrl(p.userId)}?done=disabled`)
@@ -325,7 +325,7 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     res = await client.post(`${userUrl(p.userId)}/enable`, {})
     expect(res.status).toBe(303)
     expect((await userOf(p.userId))!.state).toBe('active')
-    expect((await eventsOf(p.userId, 'user.updated'))[0]).toMatchObject({ adminId, data: { fields: ['state'], state: 'active' } })
+    expect((await eventsOf(p.userId, 'user.updated'))[0]).toMatchObject({ adminId, data: { changed: ['state'], state: 'active' } })
     const again = await login(email)
     expect(again.status).toBe(303)
     expect((await renew(tokenFrom(again))).status).toBe(200)

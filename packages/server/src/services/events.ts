@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { EventQuery, EventRepository, StoredEvent } from '../db/repositories/events.js'
+import type { EventQuery, EventRepository, NamedEvent, StoredEvent } from '../db/repositories/events.js'
 
 /** Every event the server records: AuthRocket's names for what happens in a realm, then the admins' own actions. */
 export const EVENT_TYPES = [
@@ -33,6 +33,26 @@ export const EVENT_TYPES = [
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]
+
+/**
+ * The choices of a type filter: each type, preceded by the families it is the first of. A family is a dotted
+ * prefix (`user.login.`) shared by two or more of the types, unless a shorter one already picks the same types.
+ */
+export function eventTypeChoices(types: readonly string[]): string[] {
+  const membersOf = (prefix: string) => types.filter((type) => type.startsWith(prefix)).length
+  const choices: string[] = []
+  for (const type of types) {
+    let parentMembers = types.length + 1
+    for (let dot = type.indexOf('.'); dot >= 0; dot = type.indexOf('.', dot + 1)) {
+      const family = type.slice(0, dot + 1)
+      const members = membersOf(family)
+      if (members >= 2 && members < parentMembers && !choices.includes(family)) choices.push(family)
+      parentMembers = members
+    }
+    choices.push(type)
+  }
+  return choices
+}
 
 export interface EventInput {
   type: EventType
@@ -84,6 +104,11 @@ export function eventService(repo: EventRepository, { retentionDays, logger }: E
 
     list(query: EventQuery): Promise<StoredEvent[]> {
       return repo.list(query)
+    },
+
+    /** As `list`, with the emails of the admin and the user each event names (the Events pages). */
+    listNamed(query: EventQuery): Promise<NamedEvent[]> {
+      return repo.listNamed(query)
     },
 
     /** Deletes events older than the retention period; returns how many went. */

@@ -10,6 +10,8 @@ export interface Mail {
 }
 
 export interface Mailer {
+  /** True when mail goes to an SMTP server; false when it only lands in the outbox. */
+  readonly smtp: boolean
   /** Sends (or, without SMTP, stores) a mail. Delivery failures are recorded and logged, never thrown at a user. */
   send(mail: Mail): Promise<void>
 }
@@ -31,6 +33,7 @@ const LINK = /https?:\/\/\S+/g
 export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOptions): Mailer {
   const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : null
   return {
+    smtp: transport !== null,
     async send(mail) {
       // CR/LF in a header would let a value add headers; addresses and subjects here never need them.
       const to = mail.to.replace(/[\r\n]/g, '')

@@ -15,6 +15,12 @@ export interface StoredEvent {
   createdAt: Date
 }
 
+/** An event with the names of who it is about, while they exist (events outlive users and admins). */
+export interface NamedEvent extends StoredEvent {
+  adminEmail: string | null
+  userEmail: string | null
+}
+
 export interface EventQuery {
   /** A realm's events, or (null) the server's own. */
   realmId: string | null
@@ -45,6 +51,20 @@ function toEvent(row: Selectable<EventTable>): StoredEvent {
 }
 
 export function eventRepository(db: Kysely<Database>) {
+  function filtered(query: EventQuery) {
+    let select = db.selectFrom('events').selectAll()
+    select = query.realmId === null ? select.where('realm_id', 'is', null) : select.where('realm_id', '=', query.realmId)
+    // substr rather than LIKE: the same on both databases, with no wildcards to escape.
+    if (query.type?.endsWith('.')) select = select.where(sql<string>`substr(event_type, 1, ${query.type.length})`, '=', query.type)
+    else if (query.type) select = select.where('event_type', '=', query.type)
+    if (query.userId) select = select.where('user_id', '=', query.userId)
+    if (query.orgId) select = select.where('org_id', '=', query.orgId)
+    if (query.since) select = select.where('created_at', '>=', toDbTime(query.since))
+    if (query.until) select = select.where('created_at', '<', toDbTime(query.until))
+    if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId)
+    return select.orderBy('id', 'desc').limit(query.limit)
+  }
+
   return {
     async insert(event: Omit<StoredEvent, 'id'>): Promise<void> {
       await db
@@ -65,18 +85,21 @@ export function eventRepository(db: Kysely<Database>) {
 
     /** Newest first. */
     async list(query: EventQuery): Promise<StoredEvent[]> {
-      let select = db.selectFrom('events').selectAll()
-      select = query.realmId === null ? select.where('realm_id', 'is', null) : select.where('realm_id', '=', query.realmId)
-      // substr rather than LIKE: the same on both databases, with no wildcards to escape.
-      if (query.type?.endsWith('.')) select = select.where(sql<string>`substr(event_type, 1, ${query.type.length})`, '=', query.type)
-      else if (query.type) select = select.where('event_type', '=', query.type)
-      if (query.userId) select = select.where('user_id', '=', query.userId)
-      if (query.orgId) select = select.where('org_id', '=', query.orgId)
-      if (query.since) select = select.where('created_at', '>=', toDbTime(query.since))
-      if (query.until) select = select.where('created_at', '<', toDbTime(query.until))
-      if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId)
-      const rows = await select.orderBy('id', 'desc').limit(query.limit).execute()
+      const rows = await filtered(query).execute()
       return rows.map(toEvent)
+    },
+
+    /** Newest first, with the emails of the admin and the user each event names, for showing them. */
+    async listNamed(query: EventQuery): Promise<NamedEvent[]> {
+      const rows = await db
+        .selectFrom(filtered(query).as('e'))
+        .leftJoin('admins', 'admins.id', 'e.admin_id')
+        .leftJoin('users', 'users.id', 'e.user_id')
+        .selectAll('e')
+        .select(['admins.email as admin_email', 'users.email as user_email'])
+        .orderBy('e.id', 'desc')
+        .execute()
+      return rows.map((row) => ({ ...toEvent(row), adminEmail: row.admin_email, userEmail: row.user_email }))
     },
 
     /** Deletes the events recorded before `cutoff`; returns how many. */

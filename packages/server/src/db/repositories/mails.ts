@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
-import type { Database } from '../schema.js'
+import type { Database, MailTable } from '../schema.js'
 
 export interface StoredMail {
   id: number
@@ -11,6 +11,19 @@ export interface StoredMail {
   createdAt: Date
   sentAt: Date | null
   error: string | null
+}
+
+function toMail(row: Selectable<MailTable>): StoredMail {
+  return {
+    id: Number(row.id),
+    realmId: row.realm_id,
+    to: row.to_address,
+    subject: row.subject,
+    text: row.text_body,
+    createdAt: fromDbTime(row.created_at),
+    sentAt: fromDbTime(row.sent_at),
+    error: row.error,
+  }
 }
 
 export function mailRepository(db: Kysely<Database>) {
@@ -34,16 +47,21 @@ export function mailRepository(db: Kysely<Database>) {
 
     async recent(limit: number): Promise<StoredMail[]> {
       const rows = await db.selectFrom('mails').selectAll().orderBy('id', 'desc').limit(limit).execute()
-      return rows.map((row) => ({
-        id: Number(row.id),
-        realmId: row.realm_id,
-        to: row.to_address,
-        subject: row.subject,
-        text: row.text_body,
-        createdAt: fromDbTime(row.created_at),
-        sentAt: fromDbTime(row.sent_at),
-        error: row.error,
-      }))
+      return rows.map(toMail)
+    },
+
+    /** One realm's mails, newest first; `beforeId` continues from the last one of a page. */
+    async ofRealm(realmId: string, { beforeId, limit }: { beforeId?: number | undefined; limit: number }): Promise<StoredMail[]> {
+      let select = db.selectFrom('mails').selectAll().where('realm_id', '=', realmId)
+      if (beforeId !== undefined) select = select.where('id', '<', beforeId)
+      const rows = await select.orderBy('id', 'desc').limit(limit).execute()
+      return rows.map(toMail)
+    },
+
+    /** A mail of this realm, or null (another realm's mail included). */
+    async byId(realmId: string, id: number): Promise<StoredMail | null> {
+      const row = await db.selectFrom('mails').selectAll().where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst()
+      return row ? toMail(row) : null
     },
   }
 }

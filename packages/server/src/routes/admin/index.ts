@@ -3,7 +3,9 @@ import type { AppEnv } from '../../http/env.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { requireAdmin } from './guard.js'
+import { adminEventRoutes } from './events.js'
 import { adminHomeRoutes } from './home.js'
+import { adminMailRoutes } from './mail.js'
 import { adminRealmRoutes } from './realms.js'
 import { adminIntegrationRoutes } from './integration.js'
 import { adminSessionRoutes } from './session.js'
@@ -18,6 +20,8 @@ export function adminRoutes(services: Services) {
   app.route('/', adminHomeRoutes(services))
   app.route('/', adminRealmRoutes(services))
   app.route('/', adminIntegrationRoutes(services))
+  app.route('/', adminMailRoutes(services))
+  app.route('/', adminEventRoutes(services))
   app.route('/', adminUserRoutes(services))
   // Any other /admin address: anonymous browsers and realm users go to log in; admins see "not found".
   app.all('/admin/*', requireAdmin(services), () => {

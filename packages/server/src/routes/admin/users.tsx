@@ -3,6 +3,7 @@ import type { Realm } from '../../db/repositories/realms.js'
 import type { User } from '../../db/repositories/users.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
+import { recordAdminEvent } from '../../http/events.js'
 import { passwordResetMail, secretLink, sendInBackground, sendVerificationLink } from '../../services/account-mail.js'
 import { isOwner } from '../../services/account-management.js'
 import { EDIT_FIELDS, pageNumber, type UserEdit } from '../../services/admin-users.js'
@@ -54,7 +55,7 @@ export function adminUserRoutes(services: Services) {
   }
 
   const record = (c: Context<AppEnv>, realm: Realm, user: User, event: Pick<EventInput, 'type' | 'sessionId' | 'data'>) =>
-    services.events.record({ ...event, realmId: realm.id, userId: user.id, adminId: c.get('admin').admin.id, ip: c.get('clientIp') }, services.clock())
+    recordAdminEvent(c, services, { ...event, realmId: realm.id, userId: user.id })
 
   const backToUser = (c: Context<AppEnv>, realm: Realm, user: User, done: keyof typeof DONE) =>
     c.redirect(`/admin/realms/${realm.id}/users/${user.id}?done=${done}`, 303)
@@ -105,7 +106,7 @@ export function adminUserRoutes(services: Services) {
     const outcome = await services.adminUsers.update(realm, user, input, services.clock())
     if (!outcome.ok) return userPage(c, realm, user, { edit: { values: { ...input }, errors: outcome.errors } }, 422)
     const { changed } = outcome.value
-    if (changed.length > 0) await record(c, realm, user, { type: 'user.updated', data: { fields: changed } })
+    if (changed.length > 0) await record(c, realm, user, { type: 'user.updated', data: { changed } })
     return backToUser(c, realm, user, 'saved')
   })
 
@@ -113,7 +114,7 @@ export function adminUserRoutes(services: Services) {
   async function setState(c: Context<AppEnv>, state: User['state']) {
     const { realm, user } = await target(c)
     const ended = await services.adminUsers.setState(realm, user, state, services.clock())
-    if (state !== user.state) await record(c, realm, user, { type: 'user.updated', data: { fields: ['state'], state } })
+    if (state !== user.state) await record(c, realm, user, { type: 'user.updated', data: { changed: ['state'], state } })
     for (const sessionId of ended) await record(c, realm, user, { type: 'session.deleted', sessionId, data: { reason: 'admin' } })
     return backToUser(c, realm, user, state === 'active' ? 'enabled' : 'disabled')
   }

@@ -29,6 +29,7 @@ export function AdminLayout({ title, children, signedIn }: { title: string; chil
           <nav class="admin-nav" aria-label="Admin portal">
             <a href="/admin">Home</a>
             <a href="/admin/realms">Realms</a>
+            <a href="/admin/events">Events</a>
           </nav>
         ) : null}
         <main class="card wide">

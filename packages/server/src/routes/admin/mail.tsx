@@ -1,0 +1,59 @@
+import { Hono, type Context } from 'hono'
+import { AppError } from '../../errors/app-error.js'
+import type { AppEnv } from '../../http/env.js'
+import type { Services } from '../../services/index.js'
+import { AdminMailMessagePage, AdminMailPage } from '../../views/pages/admin-mail.js'
+import { requireAdmin } from './guard.js'
+
+const PAGE_SIZE = 50
+
+/** A mail id from the address, or null: ids are PostgreSQL `serial` (int4), so anything larger names no mail. */
+function idOf(text: string): number | null {
+  if (!/^\d{1,10}$/.test(text)) return null
+  const id = Number(text)
+  return id <= 2_147_483_647 ? id : null
+}
+
+/** A realm's mails: the outbox without SMTP (a first run reads its links here), the delivery log with it. */
+export function adminMailRoutes(services: Services) {
+  const app = new Hono<AppEnv>()
+  const guard = requireAdmin(services)
+  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
+
+  async function realmOf(c: Context<AppEnv>) {
+    const realm = await services.realms.byId(c.req.param('id') ?? '')
+    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
+    return { id: realm.id, name: realm.name }
+  }
+
+  app.get('/admin/realms/:id/mail', guard, async (c) => {
+    const realm = await realmOf(c)
+    const beforeText = c.req.query('before')
+    const beforeId = beforeText === undefined ? undefined : idOf(beforeText)
+    if (beforeId === null) throw new AppError('bad_request', 'That page of mails does not exist.')
+    const found = await services.mails.ofRealm(realm.id, { beforeId, limit: PAGE_SIZE + 1 })
+    const mails = found.slice(0, PAGE_SIZE)
+    const base = `/admin/realms/${realm.id}/mail`
+    return c.html(
+      <AdminMailPage
+        admin={admin(c)}
+        realm={realm}
+        smtp={services.mailer.smtp}
+        mails={mails}
+        older={found.length > PAGE_SIZE ? `${base}?before=${mails.at(-1)!.id}` : null}
+        newest={beforeId !== undefined ? base : null}
+      />,
+    )
+  })
+
+  app.get('/admin/realms/:id/mail/:mail_id', guard, async (c) => {
+    const realm = await realmOf(c)
+    const id = idOf(c.req.param('mail_id'))
+    // Another realm's mail is not found here, as if it weren't there.
+    const mail = id === null ? null : await services.mails.byId(realm.id, id)
+    if (!mail) throw new AppError('not_found', 'There is no mail with this ID in this realm.')
+    return c.html(<AdminMailMessagePage admin={admin(c)} realm={realm} smtp={services.mailer.smtp} mail={mail} />)
+  })
+
+  return app
+}
