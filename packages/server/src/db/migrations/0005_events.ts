@@ -2,7 +2,8 @@ import { columnTypes, type AirlockMigration } from './types.js'
 
 /**
  * What happened, for the admin portal's Events page: AuthRocket's event names (`user.login.succeeded`, ...) and
- * the admins' own actions. Rows are never updated; old ones are pruned after the retention period.
+ * the admins' own actions. Rows are never updated; old ones are pruned after the retention period. Also an
+ * index for the Mail page.
  */
 export const events: AirlockMigration = {
   async up(db, dialect) {
@@ -27,5 +28,7 @@ export const events: AirlockMigration = {
     await db.schema.createIndex('events_realm_user').on('events').columns(['realm_id', 'user_id', 'id']).execute()
     await db.schema.createIndex('events_realm_org').on('events').columns(['realm_id', 'org_id', 'id']).execute()
     await db.schema.createIndex('events_created').on('events').column('created_at').execute()
+    // The portal's Mail page reads one realm's mails, newest first.
+    await db.schema.createIndex('mails_realm').on('mails').columns(['realm_id', 'id']).execute()
   },
 }
