@@ -1,10 +1,10 @@
-import type { AccountRepository, Member, Membership, Org } from '../db/repositories/accounts.js'
+import type { AccountRepository, Member, Membership, Org, OrgSummary } from '../db/repositories/accounts.js'
 import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../db/repositories/users.js'
 import { AppError } from '../errors/app-error.js'
 import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
 import { PERMISSION } from './realm-settings.js'
-import type { FieldErrors, Outcome } from './validation.js'
+import { textProblem, type FieldErrors, type Outcome } from './validation.js'
 
 /** What the browser's user may do with one account: every member sees it; owners and admins manage it. */
 export interface AccountAccess {
@@ -66,6 +66,50 @@ function lockedTarget(members: Membership[], membershipId: string): Membership {
 }
 
 const ownerCount = (members: Membership[]) => members.filter(isOwner).length
+
+/** The portal's account list shows every account, or the open or the closed ones. */
+export const ACCOUNT_STATES = ['all', 'active', 'closed'] as const
+export type AccountStateFilter = (typeof ACCOUNT_STATES)[number]
+export const ADMIN_PAGE_SIZE = 50
+const MAX_PAGE = 100_000
+
+export interface AccountQuery {
+  q: string
+  state: AccountStateFilter
+  page: number
+}
+
+export interface AccountListPage extends AccountQuery {
+  orgs: OrgSummary[]
+  total: number
+  pages: number
+}
+
+/** The list's query string, checked; the errors are for the search form's fields. */
+export function checkAccountQuery(raw: { q: string; state: string; page: string }): Outcome<AccountQuery> {
+  const errors: FieldErrors = {}
+  const qProblem = textProblem(raw.q, 'search', false)
+  if (qProblem) errors.q = qProblem
+  const state = raw.state === '' ? 'all' : raw.state
+  if (!(ACCOUNT_STATES as readonly string[]).includes(state)) errors.state = 'Choose all, active or closed.'
+  const page = raw.page === '' ? 1 : /^[0-9]{1,6}$/.test(raw.page) ? Number(raw.page) : 0
+  if (page < 1 || page > MAX_PAGE) errors.page = `Pages are numbered from 1 to ${MAX_PAGE}.`
+  if (Object.keys(errors).length > 0) return fail(errors)
+  return { ok: true, value: { q: raw.q, state: state as AccountStateFilter, page } }
+}
+
+/**
+ * The portal's standing in an account: an admin manages every account of a realm as its owners would,
+ * without being a member. The membership is a stand-in of no user, for the invitation service's `open` and
+ * `revoke`, which read only the account and the `manager` flag.
+ */
+export function adminAccess(org: Org): AccountAccess {
+  const membership: Membership = { id: '', realmId: org.realmId, orgId: org.id, userId: '', permissions: [OWNER], selected: false, createdAt: org.createdAt }
+  return { org, membership, manager: true, owner: true }
+}
+
+const NO_ACCOUNT_HERE = 'There is no account with this ID in this realm.'
+const ONLY_OWNER = 'This is the account’s only owner, and every account needs one. Make another member an owner first'
 
 /**
  * Managing one account: its name, its members' permissions, removing and leaving, closing. Every change of
@@ -155,6 +199,81 @@ export function accountManagement(repo: AccountRepository) {
         lockedActor(members, org, user.id, 'owner')
         await repo.setOrgState(realm.id, orgId, 'closed', now, trx)
         return done
+      })
+    },
+
+    // The admin portal: an admin acts on any account of the realm, open or closed, as its owners could; the
+    // account still keeps at least one owner, checked inside the lock like the members' own changes.
+
+    async listForAdmin(realm: Realm, query: AccountQuery): Promise<AccountListPage> {
+      const offset = (query.page - 1) * ADMIN_PAGE_SIZE
+      const { orgs, total } = await repo.searchOrgs(realm.id, { name: query.q, state: query.state, limit: ADMIN_PAGE_SIZE, offset })
+      return { ...query, orgs, total, pages: Math.max(1, Math.ceil(total / ADMIN_PAGE_SIZE)) }
+    },
+
+    /** Any account of the realm, open or closed; unknown ones and other realms' are a 404. */
+    async orgForAdmin(realm: Realm, orgId: string): Promise<Org> {
+      const org = orgId.length <= 100 ? await repo.org(realm.id, orgId) : null
+      if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
+      return org
+    },
+
+    async renameAsAdmin(realm: Realm, orgId: string, name: string, now: Date): Promise<Outcome<{ before: string; after: string }>> {
+      const problem = accountNameProblem(name, true)
+      if (problem) return fail({ account_name: problem })
+      return repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
+        if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
+        if (org.name !== name) await repo.renameOrg(realm.id, org.id, name, now, trx)
+        return { ok: true, value: { before: org.name, after: name } }
+      })
+    },
+
+    /** Offers what an owner's form offers (ar:owner, ar:admin, the realm's permissions, the member's own). */
+    async setPermissionsAsAdmin(realm: Realm, orgId: string, membershipId: string, chosen: string[], now: Date): Promise<Outcome<{ membership: Membership; after: string[] }>> {
+      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+        if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
+        const target = lockedTarget(members, membershipId)
+        const checked = checkPermissions(chosen, offeredPermissions(realm, true, target.permissions))
+        if (!checked.ok) return checked
+        if (isOwner(target) && !checked.value.includes(OWNER) && ownerCount(members) === 1) return fail({ permissions: `${ONLY_OWNER}.` })
+        await repo.setPermissions(trx, target.id, checked.value, now)
+        return { ok: true, value: { membership: target, after: checked.value } }
+      })
+    },
+
+    async removeAsAdmin(realm: Realm, orgId: string, membershipId: string, confirmed: boolean): Promise<Outcome<Membership>> {
+      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+        if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
+        const target = lockedTarget(members, membershipId)
+        if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this member should be removed.' })
+        if (isOwner(target) && ownerCount(members) === 1) return fail({ confirm: `${ONLY_OWNER}, or close the account.` })
+        await repo.deleteMembership(trx, target.id)
+        return { ok: true, value: target }
+      })
+    },
+
+    /**
+     * Closes an account as its owners can (multi-user realms): it leaves its members' lists and their tokens at
+     * the next renewal. `changed` is false when it was closed already.
+     */
+    async closeAsAdmin(realm: Realm, orgId: string, confirmed: boolean, now: Date): Promise<Outcome<{ changed: boolean }>> {
+      if (realm.settings.org_mode !== 'multi_user') {
+        throw new AppError('forbidden', 'Accounts in this realm are personal: a user without one gets a new one at their next login.')
+      }
+      if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this account should be closed.' })
+      return repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
+        if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
+        if (org.state === 'active') await repo.setOrgState(realm.id, org.id, 'closed', now, trx)
+        return { ok: true, value: { changed: org.state === 'active' } }
+      })
+    },
+
+    /** Opens a closed account again, with its members as they were; false when it was open already. */
+    async reopenAsAdmin(realm: Realm, orgId: string, now: Date): Promise<boolean> {
+      return repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
+        if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
+        if (org.state === 'closed') await repo.setOrgState(realm.id, org.id, 'active', now, trx)
+        return org.state === 'closed'
       })
     },
   }

@@ -33,6 +33,19 @@ export interface Member extends Membership {
   lastName: string | null
 }
 
+/** An account as the portal lists it. */
+export interface OrgSummary extends Org {
+  memberCount: number
+}
+
+export interface OrgSearch {
+  /** Text the name contains (any case); '' for every account. */
+  name: string
+  state: Org['state'] | 'all'
+  limit: number
+  offset: number
+}
+
 type OrgRow = Pick<OrgTable, 'id' | 'realm_id' | 'name' | 'state' | 'reference' | 'custom' | 'created_at'>
 
 const toOrg = (row: OrgRow): Org => ({
@@ -190,6 +203,30 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
 
     async setOrgState(realmId: string, orgId: string, state: Org['state'], now: Date, trx: Kysely<Database> = db): Promise<void> {
       await trx.updateTable('orgs').set({ state, updated_at: toDbTime(now) }).where('realm_id', '=', realmId).where('id', '=', orgId).execute()
+    },
+
+    /**
+     * A realm's accounts for the admin portal, newest first, with each one's member count and how many match
+     * in all. The name matches when it contains `search.name`: LIKE with its wildcards escaped, and lower() on
+     * both sides, so case never matters for ASCII (beyond it, as far as the database's lower() folds).
+     */
+    async searchOrgs(realmId: string, search: OrgSearch): Promise<{ orgs: OrgSummary[]; total: number }> {
+      let matching = db.selectFrom('orgs').where('realm_id', '=', realmId)
+      if (search.state !== 'all') matching = matching.where('state', '=', search.state)
+      if (search.name !== '') {
+        const pattern = `%${search.name.replace(/[!%_]/g, (c) => `!${c}`)}%`
+        matching = matching.where(sql<boolean>`lower(name) like lower(${pattern}) escape '!'`)
+      }
+      const counted = await matching.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+      const rows = await matching
+        .selectAll('orgs')
+        .select((eb) => eb.selectFrom('memberships').whereRef('memberships.org_id', '=', 'orgs.id').select(eb.fn.countAll().as('n')).as('member_count'))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(search.limit)
+        .offset(search.offset)
+        .execute()
+      return { orgs: rows.map((row) => ({ ...toOrg(row), memberCount: Number(row.member_count) })), total: Number(counted.n) }
     },
   }
 }

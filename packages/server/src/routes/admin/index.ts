@@ -7,6 +7,7 @@ import { adminEventRoutes } from './events.js'
 import { adminHomeRoutes } from './home.js'
 import { adminMailRoutes } from './mail.js'
 import { adminRealmRoutes } from './realms.js'
+import { adminAccountRoutes } from './accounts.js'
 import { adminIntegrationRoutes } from './integration.js'
 import { adminSessionRoutes } from './session.js'
 import { adminSetupRoutes } from './setup.js'
@@ -20,6 +21,7 @@ export function adminRoutes(services: Services) {
   app.route('/', adminHomeRoutes(services))
   app.route('/', adminRealmRoutes(services))
   app.route('/', adminIntegrationRoutes(services))
+  app.route('/', adminAccountRoutes(services))
   app.route('/', adminMailRoutes(services))
   app.route('/', adminEventRoutes(services))
   app.route('/', adminUserRoutes(services))
