@@ -30,7 +30,7 @@ describe.each(DIALECTS)('events recorded on %s', (dialect) => {
   })
 
   const realmId = () => server.booted.realm.id
-  const eventsOf = (query: { userId?: string; orgId?: string; realmId?: string | null } = {}) =>
+  const eventsOf = (query: { userId?: string; orgId?: string; realmId?: string | null; type?: string } = {}) =>
     server.booted.services.events.list({ realmId: realmId(), limit: 100, ...query })
   const types = (events: StoredEvent[]) => events.map((event) => event.type).reverse()
 
@@ -44,6 +44,9 @@ describe.each(DIALECTS)('events recorded on %s', (dialect) => {
     expect(events.find((event) => event.type === 'org.created')).toMatchObject({ orgId: person.orgId })
     expect(events.find((event) => event.type === 'membership.created')!.data).toMatchObject({ membership_id: person.membershipId, permissions: ['ar:owner'] })
     expect(JSON.stringify(events)).not.toContain(PASSWORD)
+    // The signup's session is the user's first login.
+    const user = await server.booted.services.users.byId(server.booted.realm, person.userId)
+    expect(Math.abs(user!.lastLoginAt!.getTime() - login.createdAt.getTime())).toBeLessThan(1000)
   })
 
   it('a failed login names the user when the email is theirs, and only the email tried when it is no one’s', async () => {
@@ -56,6 +59,9 @@ describe.each(DIALECTS)('events recorded on %s', (dialect) => {
     expect(failed[1]).toMatchObject({ userId: person.userId, data: { email: person.email, reason: 'invalid' }, ip: client.ip })
     expect(failed[0]).toMatchObject({ userId: null, data: { email: 'nobody-events@example.com', reason: 'invalid' } })
     expect(JSON.stringify(failed)).not.toContain('wrong password here')
+    const user = await server.booted.services.users.byId(server.booted.realm, person.userId)
+    const [signupLogin] = await eventsOf({ userId: person.userId, type: 'user.login.succeeded' })
+    expect(Math.abs(user!.lastLoginAt!.getTime() - signupLogin!.createdAt.getTime()), 'a failed login is not a login').toBeLessThan(1000)
   })
 
   it('logout, profile changes and a new password are recorded', async () => {

@@ -82,8 +82,13 @@ export function userService(users: UserRepository) {
       const ok = await checkPassword(user?.passwordHash ?? null, password.length <= PASSWORD_MAX ? password : '')
       if (!ok || !user || password.length > PASSWORD_MAX) return { ok: false, reason: 'invalid', userId: user?.id ?? null }
       if (user.state !== 'active') return { ok: false, reason: 'inactive', userId: user.id }
+      return { ok: true, user }
+    },
+
+    /** Notes a new session: by password, right after signup, or after a password reset. */
+    async loggedIn(realm: Realm, user: User, now: Date): Promise<User> {
       await users.update(realm.id, user.id, { lastLoginAt: now }, now)
-      return { ok: true, user: { ...user, lastLoginAt: now } }
+      return { ...user, lastLoginAt: now }
     },
 
     byId(realm: Realm, id: string): Promise<User | null> {

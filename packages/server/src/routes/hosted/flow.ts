@@ -84,9 +84,10 @@ export async function completeLogin(c: Context<AppEnv>, services: Services, flow
     { userAgent: c.req.header('user-agent') ?? null, ip: c.get('clientIp') },
     services.clock(),
   )
+  const loggedIn = await services.users.loggedIn(realm, user, services.clock())
   await recordEvent(c, services, { type: 'user.login.succeeded', userId: user.id, sessionId: session.id })
   writeSessionCookie(c, secret, session.expiresAt)
-  return sendBack(c, services, flow, user, session)
+  return sendBack(c, services, flow, loggedIn, session)
 }
 
 export function forgetBrowser(c: Context<AppEnv>): void {
