@@ -32,7 +32,7 @@ export function AdminLayout({ title, children, signedIn }: { title: string; chil
             <a href="/admin/events">Events</a>
           </nav>
         ) : null}
-        <main class="card wide">
+        <main class="card wide admin">
           <h1>{title}</h1>
           {children}
         </main>
