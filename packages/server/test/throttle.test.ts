@@ -93,6 +93,16 @@ describe.each(DIALECTS)('throttling on %s', (dialect) => {
       await expectLimited(await login(server, 'locked@example.com', WRONG), 15)
     })
 
+    it(`guesses sent all at once get no more than ${LIMITS.login_account.points} password checks`, async () => {
+      await signup(server, 'burst@example.com')
+      const extra = 6
+      const answers = await Promise.all(Array.from({ length: LIMITS.login_account.points + extra }, () => login(server, 'burst@example.com', WRONG)))
+      const statuses = answers.map((res) => res.status)
+      expect(statuses.filter((status) => status === 401)).toHaveLength(LIMITS.login_account.points)
+      expect(statuses.filter((status) => status === 429)).toHaveLength(extra)
+      await expectLimited(await login(server, 'burst@example.com', PASSWORD), 15)
+    })
+
     it('counts unknown emails the same way, with the same answer', async () => {
       await signup(server, 'known-lock@example.com')
       const pages: string[] = []

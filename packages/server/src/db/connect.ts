@@ -1,16 +1,20 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Dialect } from './migrations/types.js'
 import type { Database } from './schema.js'
 
 export interface Db {
   kysely: Kysely<Database>
   dialect: Dialect
-  /** A PostgreSQL pool or the SQLite handle, for libraries that need the raw client (rate limiting). */
-  raw: { kind: 'postgres'; pool: pg.Pool } | { kind: 'sqlite'; database: SQLite.Database }
+  /**
+   * A PostgreSQL pool, or the SQLite handle with `prepare` (cached statements), for code that needs the raw
+   * client (rate limiting).
+   */
+  raw: { kind: 'postgres'; pool: pg.Pool } | { kind: 'sqlite'; database: SQLite.Database; prepare(sql: string): SQLite.Statement }
   /** True while the database answers. */
   ping(): Promise<boolean>
   close(): Promise<void>
@@ -22,6 +26,27 @@ export interface DbLocation {
   dataDir: string
 }
 
+/** Statements kept per connection; past that the cache starts afresh (queries with `in (...)` lists vary). */
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * `prepare` that keeps each statement by its SQL text: Kysely and the rate limiter would otherwise compile
+ * every query anew (tens of µs each, several per request). A statement still being iterated (a streamed
+ * query) is busy, and then a fresh one is prepared.
+ */
+function statementCache(database: SQLite.Database): (sql: string) => SQLite.Statement {
+  const cache = new Map<string, SQLite.Statement>()
+  return (text) => {
+    let statement = cache.get(text)
+    if (statement === undefined || statement.busy) {
+      statement = database.prepare(text)
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear()
+      cache.set(text, statement)
+    }
+    return statement
+  }
+}
+
 function openSqlite(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const database = new SQLite(join(dataDir, 'airlock.db'))
@@ -30,14 +55,15 @@ function openSqlite(dataDir: string): Db {
   database.pragma('synchronous = FULL')
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const prepare = statementCache(database)
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }) })
   return {
     kysely,
     dialect: 'sqlite',
-    raw: { kind: 'sqlite', database },
+    raw: { kind: 'sqlite', database, prepare },
     ping: async () => {
       try {
-        database.prepare('select 1').get()
+        prepare('select 1').get()
         return true
       } catch {
         return false
@@ -48,7 +74,9 @@ function openSqlite(dataDir: string): Db {
 }
 
 function openPostgres(url: string): Db {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 })
+  // Loaded only here: a SQLite server never pays for pg's modules at start.
+  const { Pool } = createRequire(import.meta.url)('pg') as typeof pg
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 })
   // A connection that dies (the server restarted, an admin terminated it) must not crash the process:
   // idle ones are dropped by the pool, and one checked out fails its next query, which answers 503.
   pool.on('error', () => {})

@@ -166,11 +166,13 @@ export function throttle(services: Services, secret: string): MiddlewareHandler<
       await next()
       outcome = rule.settle(c.res.status)
     } finally {
-      if (outcome === 'refund') await limits.refund(taken.counted)
+      if (outcome === 'refund') await limits.settle({ refund: taken.counted, clear: [] })
       if (outcome === 'success') {
         // The IP's point goes back (it counts failures only); the account starts afresh.
-        await limits.refund(taken.counted.filter((counter) => counter.limit === 'login_ip'))
-        for (const counter of counters) if (ACCOUNT_LIMITS.has(counter.limit)) await limits.reset(counter)
+        await limits.settle({
+          refund: taken.counted.filter((counter) => !ACCOUNT_LIMITS.has(counter.limit)),
+          clear: counters.filter((counter) => ACCOUNT_LIMITS.has(counter.limit)),
+        })
       }
     }
 

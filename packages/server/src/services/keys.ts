@@ -48,8 +48,40 @@ function newKeyRecord(realmId: string, alg: 'RS256' | 'HS256', box: SecretBox, n
 const realmAlg = (realm: Realm): 'RS256' | 'HS256' => (realm.settings.jwt_algo === 'hs256' ? 'HS256' : 'RS256')
 
 /** A realm's signing keys: creation, rotation, the JWKS, and the key material for signing and verifying. */
+/**
+ * How long a realm's live keys are remembered (each login and renewal reads them): a rotation in this process
+ * shows at once, one made by another process (the CLI, another server on the same database) within this.
+ */
+export const KEY_CACHE_MS = 1000
+
 export function keyService(repo: SigningKeyRepository, box: SecretBox) {
   const imported = new Map<string, Promise<CryptoKey>>()
+  const liveCache = new Map<string, { keys: SigningKeyRecord[]; at: Date; until: number; generation: number }>()
+  let generation = 0
+  const changed = () => {
+    generation++
+    liveCache.clear()
+  }
+
+  /**
+   * The realm's keys not retired at `now`. A list read less than KEY_CACHE_MS ago (and for a `now` no earlier,
+   * nor more than that later) is filtered again for `now` instead of read again.
+   */
+  async function liveKeys(realmId: string, now: Date): Promise<SigningKeyRecord[]> {
+    const hit = liveCache.get(realmId)
+    const age = now.getTime() - (hit?.at.getTime() ?? 0)
+    if (hit && hit.generation === generation && hit.until > Date.now() && age >= 0 && age < KEY_CACHE_MS) {
+      return hit.keys.filter((k) => k.retireAt === null || k.retireAt > now)
+    }
+    const before = generation
+    const keys = await repo.live(realmId, now)
+    // An empty list isn't kept: a realm whose first key another process is adding gets it at once.
+    if (generation === before && keys.length > 0) {
+      if (liveCache.size >= 1000) liveCache.clear()
+      liveCache.set(realmId, { keys, at: now, until: Date.now() + KEY_CACHE_MS, generation })
+    }
+    return keys
+  }
 
   function material(key: SigningKeyRecord, usage: 'sign' | 'verify'): Promise<CryptoKey> {
     const cacheKey = `${key.id}:${usage}`
@@ -73,7 +105,11 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
       const live = await repo.live(realm.id, now)
       const alg = realmAlg(realm)
       if (live.some((k) => k.alg === alg)) return
-      await repo.insert(newKeyRecord(realm.id, alg, box, now, now, initialKeyId(realm.id, alg)), { ignoreExisting: true })
+      try {
+        await repo.insert(newKeyRecord(realm.id, alg, box, now, now, initialKeyId(realm.id, alg)), { ignoreExisting: true })
+      } finally {
+        changed()
+      }
     },
 
     /** Publishes a new key now, signing with it after PUBLISH_AHEAD_MS; the old ones leave once their tokens expire. */
@@ -82,9 +118,13 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
       const signsFrom = new Date(now.getTime() + PUBLISH_AHEAD_MS)
       const fresh = newKeyRecord(realm.id, alg, box, now, signsFrom)
       const old = (await repo.live(realm.id, now)).filter((k) => k.alg === alg && k.retireAt === null)
-      await repo.insert(fresh)
-      const lastTokenExpires = signsFrom.getTime() + realm.settings.jwt_minutes * 60_000
-      await repo.setRetireAt(old.map((k) => k.id), new Date(lastTokenExpires + RETIRE_MARGIN_MS))
+      try {
+        await repo.insert(fresh)
+        const lastTokenExpires = signsFrom.getTime() + realm.settings.jwt_minutes * 60_000
+        await repo.setRetireAt(old.map((k) => k.id), new Date(lastTokenExpires + RETIRE_MARGIN_MS))
+      } finally {
+        changed()
+      }
       return fresh
     },
 
@@ -105,7 +145,7 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
 
     /** The key tokens are signed with now: the newest of the realm's algorithm whose signing time has come. */
     async signing(realm: Realm, now: Date): Promise<{ record: SigningKeyRecord; key: CryptoKey }> {
-      const live = await repo.live(realm.id, now)
+      const live = await liveKeys(realm.id, now)
       const record = live.find((k) => k.alg === realmAlg(realm) && k.signsFrom <= now)
       if (!record) throw new Error(`realm ${realm.id} has no signing key for ${realmAlg(realm)}`)
       return { record, key: await material(record, 'sign') }
@@ -113,13 +153,13 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
 
     /** Every key a token of this realm may have been signed with, by kid. */
     async verifying(realm: Realm, now: Date): Promise<Map<string, { alg: string; key: () => Promise<CryptoKey> }>> {
-      const live = await repo.live(realm.id, now)
+      const live = await liveKeys(realm.id, now)
       return new Map(live.map((k) => [k.id, { alg: k.alg, key: () => material(k, 'verify') }]))
     },
 
     /** The published keys: every live RS256 key (HS256 secrets are never published). */
     async jwks(realm: Realm, now: Date): Promise<{ keys: PublicJwk[] }> {
-      const live = await repo.live(realm.id, now)
+      const live = await liveKeys(realm.id, now)
       return {
         keys: live
           .filter((k) => k.alg === 'RS256' && k.publicKey !== null)
@@ -132,7 +172,7 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
 
     /** What an app configures as AUTHROCKET_JWT_KEY: the signing public key (RS256), or the shared secret (HS256). */
     async appKey(realm: Realm, now: Date): Promise<string> {
-      const live = await repo.live(realm.id, now)
+      const live = await liveKeys(realm.id, now)
       const key = live.find((k) => k.alg === realmAlg(realm) && k.signsFrom <= now) ?? live.find((k) => k.alg === realmAlg(realm))
       if (!key) throw new Error(`realm ${realm.id} has no key`)
       return key.alg === 'HS256' ? box.open(key.secretSealed) : key.publicKey!

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto'
+import type SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
+import type pg from 'pg'
 import type { Logger } from 'pino'
-import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
 import type { Db } from '../db/connect.js'
 
 const MINUTE = 60
@@ -50,71 +51,98 @@ export interface Counter {
 
 export type Taken = { allowed: true; counted: Counter[] } | { allowed: false; retryAfterMs: number }
 
+/** What happens to the points a request took once it is answered (see `settle`). */
+export interface Settlement {
+  /** Counters that get their point back. */
+  refund: Counter[]
+  /** Counters deleted outright (a success clears an account's failures). */
+  clear: Counter[]
+}
+
 const TABLE = 'rate_limits'
 /** Windows that ended this long ago are deleted by `sweep`. */
 const SWEEP_AFTER_MS = HOUR * 1000
 
+/** A counter as stored: its row key (`<limit>:<HMAC of the key>`) and its window's rules. */
+interface Row {
+  counter: Counter
+  key: string
+  points: number
+  durationMs: number
+}
+
+/** The store's answer for one request's counters: all taken, or none (the wait until the fullest one resets). */
+type Reserved = { allowed: true } | { allowed: false; retryAfterMs: number }
+
+interface Store {
+  /** Takes a point on every counter, or on none when one of them is spent out. */
+  reserve(rows: Row[], now: number): Promise<Reserved>
+  /** Gives points back and deletes counters. May be applied a moment later (SQLite batches it), never earlier. */
+  settle(refund: Row[], clear: Row[], now: number): Promise<void>
+}
+
+class Failure extends Error {
+  constructor(
+    readonly operation: string,
+    readonly rows: Row[],
+    override readonly cause: unknown,
+  ) {
+    super(`rate limiter ${operation} failed`)
+  }
+}
+
 /**
- * Rate limits over `rate-limiter-flexible`, stored in our `rate_limits` table. Throttling fails open: when
- * the database can't count, the request goes through (and the failure is logged), so an outage of the
- * limiter never becomes an outage of logins; the request itself then meets the database and answers 503.
+ * Rate limits in our `rate_limits` table, as fixed windows: a row per counter (`key`, `points` spent, `expire`:
+ * the window's end in epoch ms; the layout rate-limiter-flexible uses). Throttling fails open: when the
+ * database can't count, the request goes through (and the failure is logged), so an outage of the limiter
+ * never becomes an outage of logins; the request itself then meets the database and answers 503.
+ *
+ * A request's counters are reserved together before it runs, in one statement or transaction: concurrent
+ * requests can never spend more than a limit's points, in one process or across many. A request refused
+ * writes nothing.
  *
  * `secret` keys the HMAC that turns emails and addresses into counter keys, so the table holds no emails
  * and its keys can't be reversed with a dictionary.
  */
 export function throttleService(db: Db, logger: Logger, secret: string) {
-  const limiters = {} as Record<LimitName, RateLimiterPostgres | RateLimiterSQLite>
-  for (const [name, { points, duration }] of Object.entries(LIMITS) as [LimitName, (typeof LIMITS)[LimitName]][]) {
-    // clearExpiredByTimeout is off: its timer rejects unhandled once the SQLite handle is closed; `sweep` does it.
-    const common = { keyPrefix: name, points, duration, tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false }
-    limiters[name] =
-      db.raw.kind === 'postgres'
-        ? new RateLimiterPostgres({ ...common, storeClient: db.raw.pool, storeType: 'pool' })
-        : new RateLimiterSQLite({ ...common, storeClient: db.raw.database, storeType: 'better-sqlite3' })
-  }
   const hashKey = (key: string) => createHmac('sha256', secret).update('airlock throttle\n').update(key).digest('base64url')
-  const failed = (operation: string, counter: Counter, error: unknown) =>
-    logger.error({ err: error, limit: counter.limit, operation }, 'rate limiter unavailable; request let through')
-
-  /** Gives back one point on each counter (the request it was taken for turned out not to count). */
-  async function refund(counters: Counter[]): Promise<void> {
-    for (const counter of counters) {
-      try {
-        await limiters[counter.limit].reward(hashKey(counter.key))
-      } catch (error) {
-        failed('reward', counter, error)
-      }
-    }
+  const rowOf = (counter: Counter): Row => ({
+    counter,
+    key: `${counter.limit}:${hashKey(counter.key)}`,
+    points: LIMITS[counter.limit].points,
+    durationMs: LIMITS[counter.limit].duration * 1000,
+  })
+  const failed = (error: unknown, message = 'rate limiter unavailable; request let through') => {
+    const { operation, rows, cause } = error instanceof Failure ? error : new Failure('write', [], error)
+    for (const row of rows) logger.error({ err: cause, limit: row.counter.limit, operation }, message)
+    if (rows.length === 0) logger.error({ err: cause, operation }, message)
   }
+  const store: Store = db.raw.kind === 'postgres' ? postgresStore(db.raw.pool, failed) : sqliteStore(db.raw, failed)
 
   /**
-   * Spends one point on each counter, in order. If one is spent out, the points already taken are given
-   * back and the answer says how long to wait. A counter the database can't update is skipped (fail open).
+   * Spends one point on each counter, or none when one of them is spent out: then the answer says how long
+   * until it resets. When the database can't count, nothing is counted and the request goes through.
    */
   async function take(counters: Counter[]): Promise<Taken> {
-    const counted: Counter[] = []
-    for (const counter of counters) {
-      try {
-        await limiters[counter.limit].consume(hashKey(counter.key))
-        counted.push(counter)
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) {
-          failed('consume', counter, error)
-          continue
-        }
-        await refund(counted)
-        return { allowed: false, retryAfterMs: error.msBeforeNext }
-      }
+    if (counters.length === 0) return { allowed: true, counted: [] }
+    // A counter named twice (the same target by two fields) is one row and one point.
+    const rows = [...new Map(counters.map((counter) => [counter.limit + '\n' + counter.key, rowOf(counter)])).values()]
+    try {
+      const reserved = await store.reserve(rows, Date.now())
+      return reserved.allowed ? { allowed: true, counted: rows.map((row) => row.counter) } : reserved
+    } catch (error) {
+      failed(error)
+      return { allowed: true, counted: [] }
     }
-    return { allowed: true, counted }
   }
 
-  /** Clears a counter (a successful login clears its account's failures). */
-  async function reset(counter: Counter): Promise<void> {
+  /** What becomes of a request's points once it is answered: some are given back, some counters cleared. */
+  async function settle({ refund, clear }: Settlement): Promise<void> {
+    if (refund.length === 0 && clear.length === 0) return
     try {
-      await limiters[counter.limit].delete(hashKey(counter.key))
+      await store.settle(refund.map(rowOf), clear.map(rowOf), Date.now())
     } catch (error) {
-      failed('delete', counter, error)
+      failed(error)
     }
   }
 
@@ -123,7 +151,159 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
     await sql`delete from ${sql.table(TABLE)} where expire < ${now - SWEEP_AFTER_MS}`.execute(db.kysely)
   }
 
-  return { take, refund, reset, sweep }
+  return { take, settle, sweep }
 }
 
 export type ThrottleService = ReturnType<typeof throttleService>
+
+class Refused extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('spent out')
+  }
+}
+
+/**
+ * SQLite: statements run synchronously on the server's connection, and every reservation and settlement that
+ * arrives within one turn of the event loop is written in one transaction, so that they share one fsync
+ * (`synchronous = FULL`). A reservation waits for that turn to end (well under a millisecond); a settlement
+ * resolves at once and is written with the next batch: until then the counters hold a point too many, which
+ * errs on the strict side.
+ */
+function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQLite.Statement }, failed: (error: Failure) => void): Store {
+  const { database, prepare } = raw
+  // One point more in the window that is running, or a new window with one point.
+  const UPSERT = `insert into ${TABLE} (key, points, expire) values (?, 1, ?)
+    on conflict (key) do update set
+      points = case when expire > ? then points + 1 else 1 end,
+      expire = case when expire > ? then expire else excluded.expire end
+    returning points, expire`
+  const REFUND = `update ${TABLE} set points = points - 1 where key = ? and expire > ? and points > 0`
+  const CLEAR = `delete from ${TABLE} where key = ?`
+
+  type Op =
+    | { kind: 'reserve'; rows: Row[]; now: number; done(result: Reserved): void; fail(error: Failure): void }
+    | { kind: 'settle'; refund: Row[]; clear: Row[]; now: number }
+
+  /** One op, in its own transaction or, inside a batch, its own savepoint; a refused reservation rolls back. */
+  const apply = database.transaction((op: Op): Reserved => {
+    if (op.kind === 'settle') {
+      for (const row of op.refund) prepare(REFUND).run(row.key, op.now)
+      for (const row of op.clear) prepare(CLEAR).run(row.key)
+      return { allowed: true }
+    }
+    let retryAfterMs = 0
+    for (const row of op.rows) {
+      const { points, expire } = prepare(UPSERT).get(row.key, op.now + row.durationMs, op.now, op.now) as { points: number; expire: number }
+      if (points > row.points) retryAfterMs = Math.max(retryAfterMs, expire - op.now)
+    }
+    if (retryAfterMs > 0) throw new Refused(retryAfterMs)
+    return { allowed: true }
+  })
+  const attempt = (op: Op): Reserved => {
+    try {
+      return apply.immediate(op)
+    } catch (error) {
+      if (error instanceof Refused) return { allowed: false, retryAfterMs: error.retryAfterMs }
+      throw error
+    }
+  }
+  const batch = database.transaction((ops: Op[]) => ops.map(attempt))
+  const answer = (op: Op, result: Reserved) => {
+    if (op.kind === 'reserve') op.done(result)
+  }
+
+  let queue: Op[] = []
+  let waits = 0
+  function flush() {
+    // A Kysely transaction is open on this connection (between its statements' promises): don't write into it.
+    if (database.inTransaction && waits++ < 100) {
+      setImmediate(flush)
+      return
+    }
+    waits = 0
+    const ops = queue
+    queue = []
+    let results: Reserved[]
+    try {
+      results = batch.immediate(ops)
+    } catch {
+      // The batch failed as a whole (e.g. the table can't be written): alone, each op meets its own fate.
+      for (const op of ops) {
+        try {
+          answer(op, attempt(op))
+        } catch (error) {
+          const failure = new Failure(op.kind === 'reserve' ? 'consume' : 'settle', op.kind === 'reserve' ? op.rows : [...op.refund, ...op.clear], error)
+          if (op.kind === 'reserve') op.fail(failure)
+          else failed(failure)
+        }
+      }
+      return
+    }
+    ops.forEach((op, i) => answer(op, results[i]!))
+  }
+  function enqueue(op: Op) {
+    queue.push(op)
+    if (queue.length === 1) setImmediate(flush)
+  }
+
+  return {
+    reserve: (rows, now) => new Promise<Reserved>((done, fail) => enqueue({ kind: 'reserve', rows, now, done, fail })),
+    async settle(refund, clear, now) {
+      enqueue({ kind: 'settle', refund, clear, now })
+    },
+  }
+}
+
+/**
+ * PostgreSQL: one statement takes a point on each of a request's counters; when one is spent out, a second
+ * gives them all back. Settling is one statement too. The database server does the fsyncs.
+ */
+function postgresStore(pool: pg.Pool, failed: (error: Failure, message?: string) => void): Store {
+  return {
+    async reserve(rows, now) {
+      const params: unknown[] = [now]
+      const values = rows.map((row) => {
+        params.push(row.key, now + row.durationMs)
+        return `($${params.length - 1}, 1, $${params.length})`
+      })
+      let result: pg.QueryResult<{ key: string; points: number; expire: string }>
+      try {
+        result = await pool.query(
+          `insert into ${TABLE} (key, points, expire) values ${values.join(', ')}
+           on conflict (key) do update set
+             points = case when ${TABLE}.expire > $1 then ${TABLE}.points + 1 else 1 end,
+             expire = case when ${TABLE}.expire > $1 then ${TABLE}.expire else excluded.expire end
+           returning key, points, expire`,
+          params,
+        )
+      } catch (error) {
+        throw new Failure('consume', rows, error)
+      }
+      const limitOf = new Map(rows.map((row) => [row.key, row.points]))
+      let retryAfterMs = 0
+      for (const { key, points, expire } of result.rows) {
+        if (points > limitOf.get(key)!) retryAfterMs = Math.max(retryAfterMs, Number(expire) - now)
+      }
+      if (retryAfterMs === 0) return { allowed: true }
+      try {
+        await pool.query(`update ${TABLE} set points = points - 1 where key = any($1) and expire > $2 and points > 0`, [rows.map((row) => row.key), now])
+      } catch (error) {
+        // Still refused; the points stay taken until their window ends: stricter, never looser.
+        failed(new Failure('reward', rows, error), 'rate limiter could not give back the points of a refused request')
+      }
+      return { allowed: false, retryAfterMs }
+    },
+
+    async settle(refund, clear, now) {
+      try {
+        await pool.query(
+          `with cleared as (delete from ${TABLE} where key = any($3))
+           update ${TABLE} set points = points - 1 where key = any($1) and expire > $2 and points > 0`,
+          [refund.map((row) => row.key), now, clear.map((row) => row.key)],
+        )
+      } catch (error) {
+        throw new Failure('settle', [...refund, ...clear], error)
+      }
+    },
+  }
+}

@@ -1,9 +1,9 @@
 import type { AirlockMigration } from './types.js'
 
 /**
- * The counters of `rate-limiter-flexible` (src/services/throttle.ts), shared by every server process.
- * The columns are the ones its RateLimiterPostgres and RateLimiterSQLite expect, in that order (the
- * PostgreSQL upsert inserts by position); we create the table here so the library never runs DDL itself.
+ * The rate limiter's counters (src/services/throttle.ts), shared by every server process, in the layout of
+ * `rate-limiter-flexible`'s RateLimiterPostgres and RateLimiterSQLite (which wrote them until the limiter
+ * got its own statements, so that a request's counters are written together).
  * `key` is `<limit>:<hash>`, `points` the count in the current window, `expire` its end in epoch ms.
  */
 export const rateLimits: AirlockMigration = {
