@@ -98,16 +98,6 @@ export function checkAccountQuery(raw: { q: string; state: string; page: string 
   return { ok: true, value: { q: raw.q, state: state as AccountStateFilter, page } }
 }
 
-/**
- * The portal's standing in an account: an admin manages every account of a realm as its owners would,
- * without being a member. The membership is a stand-in of no user, for the invitation service's `open` and
- * `revoke`, which read only the account and the `manager` flag.
- */
-export function adminAccess(org: Org): AccountAccess {
-  const membership: Membership = { id: '', realmId: org.realmId, orgId: org.id, userId: '', permissions: [OWNER], selected: false, createdAt: org.createdAt }
-  return { org, membership, manager: true, owner: true }
-}
-
 const NO_ACCOUNT_HERE = 'There is no account with this ID in this realm.'
 const ONLY_OWNER = 'This is the account’s only owner, and every account needs one. Make another member an owner first'
 
@@ -131,8 +121,8 @@ export function accountManagement(repo: AccountRepository) {
       if (!access.manager) throw new AppError('forbidden', ONLY_MANAGERS)
     },
 
-    members(realm: Realm, access: AccountAccess): Promise<Member[]> {
-      return repo.members(realm.id, access.org.id)
+    members(realm: Realm, org: Pick<Org, 'id'>): Promise<Member[]> {
+      return repo.members(realm.id, org.id)
     },
 
     async rename(realm: Realm, access: AccountAccess, name: string, now: Date): Promise<Outcome<null>> {

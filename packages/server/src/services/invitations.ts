@@ -56,8 +56,8 @@ export function invitationService(invitations: InvitationRepository, accounts: A
     find,
 
     /** The account's invitations that were neither accepted nor revoked (expired ones too), newest first. */
-    open(realm: Realm, access: AccountAccess): Promise<Invitation[]> {
-      return invitations.openOf(realm.id, access.org.id)
+    open(realm: Realm, org: Pick<Org, 'id'>): Promise<Invitation[]> {
+      return invitations.openOf(realm.id, org.id)
     },
 
     async create(realm: Realm, access: AccountAccess, inviter: User, input: { email: string; permissions: string[] }, now: Date): Promise<Outcome<SentInvitation>> {
@@ -102,10 +102,15 @@ export function invitationService(invitations: InvitationRepository, accounts: A
       return invitation ? { invitation, secret } : null
     },
 
-    /** Voids an open invitation; false when it isn't open. */
+    /** Voids an open invitation, for the account's owners and admins; false when it isn't open. */
     async revoke(realm: Realm, access: AccountAccess, id: string, now: Date): Promise<boolean> {
       if (!access.manager) throw new AppError('forbidden', 'Only the account’s owners and admins can do that.')
-      return id.length <= 100 && invitations.revoke(realm.id, access.org.id, id, now)
+      return this.revokeIn(realm, access.org, id, now)
+    },
+
+    /** Voids an open invitation of the account, with no check of who asks (the admin portal's); false when it isn't open. */
+    async revokeIn(realm: Realm, org: Pick<Org, 'id'>, id: string, now: Date): Promise<boolean> {
+      return id.length <= 100 && invitations.revoke(realm.id, org.id, id, now)
     },
 
     /**

@@ -4,7 +4,7 @@ import type { Realm } from '../../db/repositories/realms.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'
-import { adminAccess, checkAccountQuery } from '../../services/account-management.js'
+import { checkAccountQuery } from '../../services/account-management.js'
 import type { EventInput } from '../../services/events.js'
 import type { Services } from '../../services/index.js'
 import { field, listField, type FieldErrors } from '../../services/validation.js'
@@ -62,10 +62,9 @@ export function adminAccountRoutes(services: Services) {
   async function accountPage(c: Context<AppEnv>, realm: Realm, orgId: string, extra: { notice?: string; failed?: AdminAccountFailure } = {}) {
     // Read again: a refused change may have come after someone else's.
     const org = await manage.orgForAdmin(realm, orgId)
-    const access = adminAccess(org)
     const [members, invitations, events] = await Promise.all([
-      manage.members(realm, access),
-      services.invitations.open(realm, access),
+      manage.members(realm, org),
+      services.invitations.open(realm, org),
       services.events.list({ realmId: realm.id, orgId: org.id, limit: EVENTS_SHOWN }),
     ])
     const failed = extra.failed && {
@@ -82,7 +81,7 @@ export function adminAccountRoutes(services: Services) {
   }
 
   async function removePage(c: Context<AppEnv>, realm: Realm, org: Org, membershipId: string, errors: FieldErrors = {}) {
-    const member = (await manage.members(realm, adminAccess(org))).find((m) => m.id === membershipId)
+    const member = (await manage.members(realm, org)).find((m) => m.id === membershipId)
     if (!member) throw new AppError('not_found', 'That person is not a member of this account (any more).')
     const status = Object.keys(errors).length > 0 ? 422 : 200
     return c.html(<AdminRemoveMemberPage admin={admin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
@@ -156,7 +155,7 @@ export function adminAccountRoutes(services: Services) {
   app.post('/admin/realms/:id/accounts/:org_id/invitations/:nvt_id/revoke', async (c) => {
     const { realm, org } = await open(c)
     const id = c.req.param('nvt_id')
-    if (!(await services.invitations.revoke(realm, adminAccess(org), id, services.clock()))) {
+    if (!(await services.invitations.revokeIn(realm, org, id, services.clock()))) {
       throw new AppError('not_found', 'That invitation was accepted or revoked meanwhile.')
     }
     await record(c, realm, { type: 'invitation.org.revoked', orgId: org.id, data: { invitation_id: id } })

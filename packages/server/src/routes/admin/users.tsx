@@ -78,7 +78,7 @@ export function adminUserRoutes(services: Services) {
   async function deleteImpact(realm: Realm, user: User): Promise<DeleteImpact> {
     const impact: DeleteImpact = { deleted: [], ownerless: [] }
     for (const membership of await services.accounts.list(realm, user)) {
-      const members = await services.accountManagement.members(realm, { org: membership.org, membership, manager: false, owner: false })
+      const members = await services.accountManagement.members(realm, membership.org)
       const others = members.filter((m) => m.userId !== user.id)
       if (others.length === 0) impact.deleted.push(membership)
       else if (isOwner(membership) && !others.some(isOwner)) impact.ownerless.push(membership)

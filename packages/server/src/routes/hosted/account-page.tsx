@@ -66,8 +66,8 @@ export async function accountPage(
 ): Promise<Response> {
   const realm = c.get('realm')
   const { flow, access } = request
-  const members = access.manager ? await services.accountManagement.members(realm, access) : []
-  const invitations = access.manager ? await services.invitations.open(realm, access) : []
+  const members = access.manager ? await services.accountManagement.members(realm, access.org) : []
+  const invitations = access.manager ? await services.invitations.open(realm, access.org) : []
   const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ redirect_uri: flow.redirectUri })}` : null
   const accountsHref = `/accounts?${new URLSearchParams({ force: '1', ...(flow.hidden.redirect_uri ? { redirect_uri: flow.hidden.redirect_uri } : {}) })}`
   const failed = extra.failed && {
