@@ -1,8 +1,8 @@
 import { exportSPKI, SignJWT } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeLoginRocket, rsaKey } from './support/fake-loginrocket.js'
-import { EXPRESS_VERSIONS, guideApp, useGuideApp } from './support/guide-app.js'
-import { get, serve, setCookies, type Running } from './support/http.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { rsaKey } from './support/fake-loginrocket.js'
+import { EXPRESS_VERSIONS, useGuideApp } from './support/guide-app.js'
+import { get, setCookies } from './support/http.js'
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
 const part = (token: string, i: number) => JSON.parse(Buffer.from(token.split('.')[i]!, 'base64url').toString())

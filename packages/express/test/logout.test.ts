@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeLoginRocket } from './support/fake-loginrocket.js'
-import { EXPRESS_VERSIONS, guideApp, useGuideApp } from './support/guide-app.js'
-import { get, serve, setCookies, type Running } from './support/http.js'
+import { describe, expect, it } from 'vitest'
+import { EXPRESS_VERSIONS, useGuideApp } from './support/guide-app.js'
+import { get, setCookies } from './support/http.js'
 
 describe.each(EXPRESS_VERSIONS)('logouts with %s', (_name, express) => {
   const env = useGuideApp(express)

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeLoginRocket } from './support/fake-loginrocket.js'
+import { describe, expect, it } from 'vitest'
 import { EXPRESS_VERSIONS, guideApp, useGuideApp } from './support/guide-app.js'
-import { get, serve, setCookies, type Running } from './support/http.js'
+import { get, serve, setCookies } from './support/http.js'
 
 describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
   const env = useGuideApp(express)

@@ -8,7 +8,7 @@ import { Field, Form, Notice } from '../form.js'
 import type { RealmRow } from './admin-home.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
-import { fullName, stateText, when } from './admin-users.js'
+import { stateText, when } from './admin-users.js'
 
 type Admin = { email: string; csrf: string }
 
