@@ -65,7 +65,7 @@ export function adminAccountRoutes(services: Services) {
     const [members, invitations, events] = await Promise.all([
       manage.members(realm, org),
       services.invitations.open(realm, org),
-      services.events.list({ realmId: realm.id, orgId: org.id, limit: EVENTS_SHOWN }),
+      services.events.listNamed({ realmId: realm.id, orgId: org.id, limit: EVENTS_SHOWN }),
     ])
     const failed = extra.failed && {
       ...extra.failed,

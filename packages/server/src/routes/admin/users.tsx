@@ -65,7 +65,7 @@ export function adminUserRoutes(services: Services) {
     const [memberships, sessions, events] = await Promise.all([
       services.accounts.list(realm, user),
       services.adminUsers.liveSessions(realm, user, now),
-      services.events.list({ realmId: realm.id, userId: user.id, limit: 20 }),
+      services.events.listNamed({ realmId: realm.id, userId: user.id, limit: 20 }),
     ])
     const realmRow = { ...row(realm), nameField: realm.settings.name_field, usernameField: realm.settings.username_field }
     return c.html(

@@ -1,5 +1,5 @@
 import type { Member, Org } from '../../db/repositories/accounts.js'
-import type { StoredEvent } from '../../db/repositories/events.js'
+import type { NamedEvent } from '../../db/repositories/events.js'
 import type { Invitation } from '../../db/repositories/invitations.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import { offeredPermissions } from '../../services/account-management.js'
@@ -7,6 +7,7 @@ import type { FieldErrors } from '../../services/validation.js'
 import { Checkboxes, Field, Form, Notice } from '../form.js'
 import { permissionOptions, permissionsText } from './account-members.js'
 import { accountPath, accountsPath, day } from './admin-accounts.js'
+import { EventsTable } from './admin-events-table.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
 
@@ -28,7 +29,7 @@ export interface AdminAccountPageProps {
   members: Member[]
   invitations: Invitation[]
   /** The account's latest events, newest first. */
-  events: StoredEvent[]
+  events: NamedEvent[]
   now: Date
   notice?: string | undefined
   failed?: AdminAccountFailure | undefined
@@ -101,37 +102,11 @@ function Invitations({ admin, realm, org, invitations, now }: { admin: Admin; re
   )
 }
 
-function Events({ realm, org, events }: { realm: Realm; org: Org; events: StoredEvent[] }) {
+function Events({ realm, org, events }: { realm: Realm; org: Org; events: NamedEvent[] }) {
   return (
     <section aria-labelledby="events-heading">
       <h2 id="events-heading">Recent events</h2>
-      {events.length === 0 ? (
-        <p>None recorded.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">User</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((event) => (
-              <tr>
-                <td>{minute(event.createdAt)}</td>
-                <td>
-                  <code>{event.type}</code>
-                  {event.adminId ? <span class="badge"> (by an admin)</span> : null}
-                </td>
-                <td>{event.userId ? <a href={userPath(realm.id, event.userId)}>{event.userId}</a> : '—'}</td>
-                <td>{Object.keys(event.data).length > 0 ? <code>{JSON.stringify(event.data)}</code> : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {events.length === 0 ? <p>None recorded.</p> : <EventsTable events={events} realmId={realm.id} hide={['account']} />}
       <p>
         <a href={`/admin/realms/${encodeURIComponent(realm.id)}/events?${new URLSearchParams({ account: org.id })}`}>All events of this account</a>
       </p>

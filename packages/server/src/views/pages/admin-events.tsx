@@ -2,10 +2,8 @@ import type { NamedEvent } from '../../db/repositories/events.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
+import { EventsTable } from './admin-events-table.js'
 import { RealmNav } from './admin-realm-nav.js'
-
-/** A moment as logs show it: UTC, to the second, machine-readable too. */
-export const utcTime = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 19)}</time>
 
 /** The filters as typed (kept on a 422 and in the "Older events" link). */
 export interface EventFilters {
@@ -57,54 +55,6 @@ function TypeSelect({ choices, value, error }: { choices: string[]; value: strin
   )
 }
 
-/** An event's details as `key: value` lines; values that aren't text as JSON. */
-function Details({ data }: { data: Record<string, unknown> }) {
-  const entries = Object.entries(data)
-  if (entries.length === 0) return <>—</>
-  return (
-    <dl class="kv">
-      {entries.map(([key, value]) => (
-        <div>
-          <dt>{key}</dt>
-          <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
-        </div>
-      ))}
-    </dl>
-  )
-}
-
-function EventRow({ event, realmId }: { event: NamedEvent; realmId: string | null }) {
-  return (
-    <tr>
-      <td data-label="Time">{utcTime(event.createdAt)}</td>
-      <td data-label="Type">
-        <code>{event.type}</code>
-      </td>
-      {realmId ? (
-        <>
-          <td data-label="User">
-            {event.userId ? <a href={`/admin/realms/${realmId}/users/${encodeURIComponent(event.userId)}`}>{event.userEmail ?? event.userId}</a> : '—'}
-          </td>
-          <td data-label="Account">
-            {event.orgId ? (
-              <a href={`/admin/realms/${realmId}/accounts/${encodeURIComponent(event.orgId)}`}>
-                <code>{event.orgId}</code>
-              </a>
-            ) : (
-              '—'
-            )}
-          </td>
-        </>
-      ) : null}
-      <td data-label="Admin">{event.adminId ? (event.adminEmail ?? event.adminId) : '—'}</td>
-      <td data-label="IP">{event.ip ?? '—'}</td>
-      <td data-label="Details">
-        <Details data={event.data} />
-      </td>
-    </tr>
-  )
-}
-
 /** GET /admin/realms/:id/events and GET /admin/events: the event log, newest first, with its filters. */
 export function AdminEventsPage({ admin, realm, realms = [], typeChoices, filters, errors, events, older, newest, retentionDays }: AdminEventsPageProps) {
   const base = realm ? `/admin/realms/${realm.id}/events` : '/admin/events'
@@ -151,28 +101,7 @@ export function AdminEventsPage({ admin, realm, realms = [], typeChoices, filter
       ) : events.length === 0 ? (
         <p>{filtered ? 'No events match these filters.' : 'No events yet.'}</p>
       ) : (
-        <table class="log">
-          <thead>
-            <tr>
-              <th scope="col">Time (UTC)</th>
-              <th scope="col">Type</th>
-              {realm ? (
-                <>
-                  <th scope="col">User</th>
-                  <th scope="col">Account</th>
-                </>
-              ) : null}
-              <th scope="col">Admin</th>
-              <th scope="col">IP</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((event) => (
-              <EventRow event={event} realmId={realm?.id ?? null} />
-            ))}
-          </tbody>
-        </table>
+        <EventsTable events={events} realmId={realm?.id ?? null} />
       )}
       {older || newest ? (
         <nav class="pager" aria-label="Pages of events">

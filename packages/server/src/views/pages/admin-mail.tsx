@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx'
 import type { StoredMail } from '../../db/repositories/mails.js'
 import { AdminLayout } from './admin-layout.js'
-import { utcTime } from './admin-events.js'
+import { utcTime } from './admin-events-table.js'
 import { RealmNav } from './admin-realm-nav.js'
 
 type Admin = { email: string; csrf: string }

@@ -1,11 +1,12 @@
 import type { MembershipWithOrg } from '../../db/repositories/accounts.js'
-import type { StoredEvent } from '../../db/repositories/events.js'
+import type { NamedEvent } from '../../db/repositories/events.js'
 import type { SessionDetails } from '../../db/repositories/sessions.js'
 import type { User } from '../../db/repositories/users.js'
 import type { RealmSettings } from '../../services/realm-settings.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import type { RealmRow } from './admin-home.js'
+import { EventsTable } from './admin-events-table.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
 import { stateText, when } from './admin-users.js'
@@ -23,17 +24,11 @@ export interface UserPageProps {
   user: User
   memberships: MembershipWithOrg[]
   sessions: SessionDetails[]
-  events: StoredEvent[]
+  events: NamedEvent[]
   notice?: string | undefined
   /** A refused edit: what was typed and what is wrong. */
   edit?: { values: Record<string, string>; errors: FieldErrors } | undefined
 }
-
-/** An event's details, one `name: value` after another. */
-const details = (data: Record<string, unknown>) =>
-  Object.entries(data)
-    .map(([name, value]) => `${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join('; ')
 
 function Profile({ user }: { user: User }) {
   const rows: [string, unknown][] = [
@@ -203,27 +198,7 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
         <p>No events.</p>
       ) : (
         <div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((event) => (
-                <tr>
-                  <td>{when(event.createdAt)}</td>
-                  <td>
-                    <code>{event.type}</code>
-                    {event.adminId ? <span class="badge"> (by an admin)</span> : null}
-                  </td>
-                  <td>{details(event.data) || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <EventsTable events={events} realmId={realm.id} hide={['user']} />
         </div>
       )}
       <p>
