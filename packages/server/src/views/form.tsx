@@ -80,6 +80,23 @@ export function Checkboxes({ name, legend, idPrefix, options, checked, errors }:
   )
 }
 
+/** A tick box that confirms a destructive action (`confirm=yes`), with its error beneath. */
+export function ConfirmBox({ errors, children }: { errors: FieldErrors; children?: Child }) {
+  return (
+    <div class={errors.confirm ? 'field invalid' : 'field'}>
+      <label class="check" for="confirm">
+        <input type="checkbox" id="confirm" name="confirm" value="yes" aria-describedby={errors.confirm ? 'confirm-error' : undefined} />
+        {children}
+      </label>
+      {errors.confirm ? (
+        <p class="error" id="confirm-error">
+          {errors.confirm}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
 /** A form with the CSRF token; posts to this page unless `action` says otherwise. */
 export function Form({ csrf, action, children, hidden = {} }: { csrf: string; action?: string; children?: Child; hidden?: Record<string, string | undefined> }) {
   return (

@@ -3,7 +3,7 @@ import type { Invitation } from '../../db/repositories/invitations.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'
-import { Field, Form, Notice } from '../form.js'
+import { ConfirmBox, Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
 import { Invitations } from './account-invitations.js'
 import { Members, permissionsText } from './account-members.js'
@@ -97,17 +97,7 @@ export function AccountPage({ realm, csrf, access, members, invitations, now, ca
         <section aria-labelledby="close-heading">
           <h2 id="close-heading">Close this account</h2>
           <Form csrf={csrf} action={`${base}/close${carry}`}>
-            <div class={errorsOf('close').confirm ? 'field invalid' : 'field'}>
-              <label class="check" for="confirm">
-                <input type="checkbox" id="confirm" name="confirm" value="yes" aria-describedby={errorsOf('close').confirm ? 'confirm-error' : undefined} />
-                I understand: the account closes for all its members.
-              </label>
-              {errorsOf('close').confirm ? (
-                <p class="error" id="confirm-error">
-                  {errorsOf('close').confirm}
-                </p>
-              ) : null}
-            </div>
+            <ConfirmBox errors={errorsOf('close')}>I understand: the account closes for all its members.</ConfirmBox>
             <button type="submit" class="danger">Close this account</button>
           </Form>
         </section>

@@ -4,7 +4,7 @@ import type { Invitation } from '../../db/repositories/invitations.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import { offeredPermissions } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'
-import { Checkboxes, Field, Form, Notice } from '../form.js'
+import { Checkboxes, ConfirmBox, Field, Form, Notice } from '../form.js'
 import { permissionOptions, permissionsText } from './account-members.js'
 import { accountPath, accountsPath, day } from './admin-accounts.js'
 import { EventsTable } from './admin-events-table.js'
@@ -142,17 +142,7 @@ function State({ admin, realm, org, errors }: { admin: Admin; realm: Realm; org:
       <h2 id="state-heading">Close this account</h2>
       <Form csrf={admin.csrf} action={`${base}/close`}>
         <p class="hint">It leaves every member’s list of accounts, and their tokens at the next renewal. You can reopen it here.</p>
-        <div class={errors.confirm ? 'field invalid' : 'field'}>
-          <label class="check" for="confirm">
-            <input type="checkbox" id="confirm" name="confirm" value="yes" aria-describedby={errors.confirm ? 'confirm-error' : undefined} />
-            Yes, close “{org.name}” for all its members.
-          </label>
-          {errors.confirm ? (
-            <p class="error" id="confirm-error">
-              {errors.confirm}
-            </p>
-          ) : null}
-        </div>
+        <ConfirmBox errors={errors}>Yes, close “{org.name}” for all its members.</ConfirmBox>
         <button type="submit" class="inline danger">
           Close account
         </button>
@@ -236,17 +226,7 @@ export function AdminRemoveMemberPage({ admin, realm, org, member, errors = {} }
       </p>
       <p class="perms">Their permissions now: {permissionsText(member.permissions)}.</p>
       <Form csrf={admin.csrf} action={`${base}/members/${encodeURIComponent(member.id)}/remove`}>
-        <div class={errors.confirm ? 'field invalid' : 'field'}>
-          <label class="check" for="confirm">
-            <input type="checkbox" id="confirm" name="confirm" value="yes" aria-describedby={errors.confirm ? 'confirm-error' : undefined} />
-            Yes, remove {member.email} from “{org.name}”.
-          </label>
-          {errors.confirm ? (
-            <p class="error" id="confirm-error">
-              {errors.confirm}
-            </p>
-          ) : null}
-        </div>
+        <ConfirmBox errors={errors}>Yes, remove {member.email} from “{org.name}”.</ConfirmBox>
         <button type="submit" class="inline danger">
           Remove member
         </button>
