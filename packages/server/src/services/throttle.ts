@@ -162,12 +162,16 @@ class Refused extends Error {
   }
 }
 
+/** How long a settlement may wait to be written with the next reservation (SQLite). */
+const SETTLE_DELAY_MS = 100
+
 /**
- * SQLite: statements run synchronously on the server's connection, and every reservation and settlement that
- * arrives within one turn of the event loop is written in one transaction, so that they share one fsync
- * (`synchronous = FULL`). A reservation waits for that turn to end (well under a millisecond); a settlement
- * resolves at once and is written with the next batch: until then the counters hold a point too many, which
- * errs on the strict side.
+ * SQLite: statements run synchronously on the server's connection, and the reservations and settlements
+ * waiting at the end of a turn of the event loop are written in one transaction, so that they share one
+ * fsync (`synchronous = FULL`). A reservation waits for that turn to end (well under a millisecond). A
+ * settlement resolves at once and is written with the next reservation, or after SETTLE_DELAY_MS when none
+ * comes: until then its counters hold a point too many, which errs on the strict side; one that comes after
+ * it is written after it.
  */
 function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQLite.Statement }, failed: (error: Failure) => void): Store {
   const { database, prepare } = raw
@@ -213,19 +217,25 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
   }
 
   let queue: Op[] = []
+  let immediate = false
+  let timer: NodeJS.Timeout | undefined
   let waits = 0
   function flush() {
+    if (queue.length === 0) return
     // A Kysely transaction is open on this connection (between its statements' promises): don't write into it.
-    if (database.inTransaction && waits++ < 100) {
+    if (database.open && database.inTransaction && waits++ < 100) {
       setImmediate(flush)
       return
     }
+    immediate = false
+    clearTimeout(timer)
+    timer = undefined
     waits = 0
     const ops = queue
     queue = []
     let results: Reserved[]
     try {
-      results = batch.immediate(ops)
+      results = ops.length === 1 ? [attempt(ops[0]!)] : batch.immediate(ops)
     } catch {
       // The batch failed as a whole (e.g. the table can't be written): alone, each op meets its own fate.
       for (const op of ops) {
@@ -234,16 +244,26 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
         } catch (error) {
           const failure = new Failure(op.kind === 'reserve' ? 'consume' : 'settle', op.kind === 'reserve' ? op.rows : [...op.refund, ...op.clear], error)
           if (op.kind === 'reserve') op.fail(failure)
-          else failed(failure)
+          // Settlements still queued when the server closes its database are dropped: their points stay taken.
+          else if (database.open) failed(failure)
         }
       }
       return
     }
     ops.forEach((op, i) => answer(op, results[i]!))
   }
+  /** A reservation is written at the end of this turn of the event loop; settlements alone wait for company. */
   function enqueue(op: Op) {
     queue.push(op)
-    if (queue.length === 1) setImmediate(flush)
+    if (immediate) return
+    if (op.kind === 'reserve') {
+      immediate = true
+      clearTimeout(timer)
+      timer = undefined
+      setImmediate(flush)
+    } else if (timer === undefined) {
+      timer = setTimeout(flush, SETTLE_DELAY_MS).unref()
+    }
   }
 
   return {
