@@ -4,7 +4,7 @@ import { newId } from '../src/crypto/ids.js'
 import type { Realm } from '../src/db/repositories/realms.js'
 import { userRepository, type User } from '../src/db/repositories/users.js'
 import { createRealm } from '../src/services/realms.js'
-import { addMember, APP, back, PASSWORD, signUp, type Person } from './support/accounts.js'
+import { addMember, APP, back, PASSWORD, setPermissionsInDb, signUp, type Person } from './support/accounts.js'
 import { tokenFrom } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
@@ -333,14 +333,14 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     expect(smtp.to(email)).toHaveLength(1)
   })
 
-  it('deleting needs the typed email, then leaves nothing of the user behind', async () => {
+  it('deleting needs the typed email and another owner for each shared account she owns, then leaves nothing of the user behind', async () => {
     const email = 'dora.delete@example.com'
     const dora = await person(email, { first_name: 'Dora', last_name: 'Delete' })
     const owen = await person('owen.owner@example.com', { first_name: 'Owen', last_name: 'Owner' })
     // Dora is a member of Owen's account, and the only owner of one Owen is a member of.
     await addMember(server, owen.orgId, dora.userId, ['forum:moderator'])
     const shared = await services().accounts.create(realm, (await userOf(dora.userId))!, 'Dora Shared Space', new Date())
-    await addMember(server, shared.org.id, owen.userId, [])
+    const owenThere = await addMember(server, shared.org.id, owen.userId, [])
     // An invitation Dora sent, and a reset link she was mailed.
     const invitationId = newId('nvt')
     const now = new Date()
@@ -367,7 +367,8 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     expect((await client.get(`${userUrl(dora.userId)}/delete`)).status).toBe(200)
     let html = client.browser.lastHtml
     expect(html).toContain('Accounts with no other member are deleted, with their invitations: Dora Delete.')
-    expect(html).toContain('will have no owner: Dora Shared Space.')
+    expect(html).toContain('is the only owner of accounts that other people share')
+    expect(html).toContain(`<a href="/admin/realms/${realm.id}/accounts/${shared.org.id}">Dora Shared Space</a>`)
     expect(html).toContain('<label for="confirm_email">')
 
     for (const typed of ['', 'owen.owner@example.com']) {
@@ -378,6 +379,14 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     }
     expect((await renew(dora.token)).status).toBe(200)
 
+    // Typed right, but Dora is still the only owner of Dora Shared Space: refused, nothing deleted.
+    const refused = await client.post(`${userUrl(dora.userId)}/delete`, { confirm_email: email })
+    expect(refused.status).toBe(409)
+    expect(client.browser.lastHtml).toContain('Make another member an owner of each first')
+    expect(await userOf(dora.userId)).not.toBeNull()
+    expect((await db().selectFrom('memberships').select('id').where('user_id', '=', dora.userId).execute()).length).toBe(3)
+
+    await setPermissionsInDb(server, owenThere, ['ar:owner'])
     const res = await client.post(`${userUrl(dora.userId)}/delete`, { confirm_email: ' DORA.DELETE@example.com ' })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe(`/admin/realms/${realm.id}/users?deleted=1`)

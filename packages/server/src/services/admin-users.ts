@@ -165,7 +165,7 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
     },
 
     /** Deletes the user and what only they hold (see `deleteWithData`); null when they were gone already. */
-    remove(realm: Realm, user: User): Promise<{ deletedOrgIds: string[] } | null> {
+    remove(realm: Realm, user: User): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
       return users.deleteWithData(realm.id, user.id)
     },
   }

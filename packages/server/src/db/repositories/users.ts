@@ -178,11 +178,21 @@ export function userRepository(db: Kysely<Database>) {
      * without an inviter. Events stay (they are the log). Returns the deleted accounts' ids, or null when there
      * was no such user.
      */
-    async deleteWithData(realmId: string, id: string): Promise<{ deletedOrgIds: string[] } | null> {
+    async deleteWithData(realmId: string, id: string): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
       return db.transaction().execute(async (trx) => {
         const user = await trx.selectFrom('users').select('id').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst()
         if (!user) return null
-        const orgIds = (await trx.selectFrom('memberships').select('org_id').where('realm_id', '=', realmId).where('user_id', '=', id).execute()).map((row) => row.org_id)
+        const held = await trx.selectFrom('memberships').select(['org_id', 'permissions']).where('realm_id', '=', realmId).where('user_id', '=', id).execute()
+        const orgIds = held.map((row) => row.org_id)
+        // Every account keeps an owner: not deleted while they are the only owner of an account others share.
+        const owned = held.filter((row) => (JSON.parse(row.permissions) as string[]).includes('ar:owner')).map((row) => row.org_id)
+        if (owned.length > 0) {
+          const others = await trx.selectFrom('memberships').select(['org_id', 'permissions']).where('org_id', 'in', owned).where('user_id', '!=', id).execute()
+          const ownerOfOrgIds = owned.filter(
+            (orgId) => others.some((m) => m.org_id === orgId) && !others.some((m) => m.org_id === orgId && (JSON.parse(m.permissions) as string[]).includes('ar:owner')),
+          )
+          if (ownerOfOrgIds.length > 0) return { ownerOfOrgIds }
+        }
         await trx.deleteFrom('sessions').where('realm_id', '=', realmId).where('user_id', '=', id).execute()
         await trx.deleteFrom('one_time_tokens').where('user_id', '=', id).execute()
         await trx.deleteFrom('memberships').where('realm_id', '=', realmId).where('user_id', '=', id).execute()

@@ -158,11 +158,11 @@ export function adminUserRoutes(services: Services) {
     return backToUser(c, realm, user, 'verification_sent')
   })
 
-  const deletePage = async (c: Context<AppEnv>, realm: Realm, user: User, typed = '', errors: FieldErrors = {}) =>
-    c.html(
-      <AdminUserDeletePage admin={admin(c)} realm={row(realm)} user={user} impact={await deleteImpact(realm, user)} typed={typed} errors={errors} />,
-      errors.confirm_email ? 422 : 200,
-    )
+  const deletePage = async (c: Context<AppEnv>, realm: Realm, user: User, typed = '', errors: FieldErrors = {}) => {
+    const impact = await deleteImpact(realm, user)
+    const status = errors.confirm_email ? 422 : impact.ownerless.length > 0 && typed !== '' ? 409 : 200
+    return c.html(<AdminUserDeletePage admin={admin(c)} realm={row(realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
+  }
 
   app.get('/admin/realms/:id/users/:user_id/delete', async (c) => {
     const { realm, user } = await target(c)
@@ -179,6 +179,8 @@ export function adminUserRoutes(services: Services) {
     }
     const removed = await services.adminUsers.remove(realm, user)
     if (!removed) throw new AppError('not_found', 'This realm has no user with this ID.')
+    // The only owner of an account others share: the page says which, and that another owner comes first.
+    if ('ownerOfOrgIds' in removed) return deletePage(c, realm, user, typed)
     await record(c, realm, user, { type: 'user.deleted', data: { email: user.email, deleted_accounts: removed.deletedOrgIds } })
     services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, user: user.id }, 'user deleted in the admin portal')
     return c.redirect(`/admin/realms/${realm.id}/users?deleted=1`, 303)

@@ -238,7 +238,7 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
 export interface DeleteImpact {
   /** Accounts only this user belongs to: they go too (in single-user realms, the personal account). */
   deleted: MembershipWithOrg[]
-  /** Accounts with other members, of which this user is the only owner: they stay, without an owner. */
+  /** Accounts with other members, of which this user is the only owner: the user can't be deleted before they have another. */
   ownerless: MembershipWithOrg[]
 }
 
@@ -250,13 +250,27 @@ export function AdminUserDeletePage({ admin, realm, user, impact, typed = '', er
     <AdminLayout title={`Delete ${user.email}?`} signedIn={admin}>
       <RealmNav id={realm.id} current="users" />
       {errors.confirm_email ? <Notice kind="error">Nothing was deleted: {errors.confirm_email}</Notice> : null}
+      {impact.ownerless.length > 0 ? (
+        <div class="notice error" role="alert">
+          <p>
+            {user.email} is the only owner of accounts that other people share, and every account needs an owner. Make another member an owner of each
+            first, then delete the user:
+          </p>
+          <ul>
+            {impact.ownerless.map((m) => (
+              <li>
+                <a href={`/admin/realms/${realm.id}/accounts/${m.org.id}`}>{m.org.name}</a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <p>Deleting a user can’t be undone. At once:</p>
       <ul>
         <li>their sessions end (their apps log them out at the next token renewal) and their password reset and confirmation links stop working;</li>
         <li>
           they leave all their accounts.
           {impact.deleted.length > 0 ? ` Accounts with no other member are deleted, with their invitations: ${names(impact.deleted)}.` : null}
-          {impact.ownerless.length > 0 ? ` These accounts keep their other members but will have no owner: ${names(impact.ownerless)}.` : null}
         </li>
         <li>invitations they sent stay valid;</li>
         <li>the event log keeps its entries about them until they are pruned.</li>
