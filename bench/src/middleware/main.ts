@@ -60,7 +60,6 @@ const DESCRIPTION: Record<ScenarioName, string> = {
 }
 
 const log = (line: string) => console.log(line)
-const CLOCK_TICKS = 100
 
 // A browser's Cookie header: analytics and preference cookies around the login cookie.
 const COOKIE_BEFORE = '_ga=GA1.1.1427364592.1731940000; _gid=GA1.1.918273645.1732020000; theme=dark; locale=en-GB; arToken='

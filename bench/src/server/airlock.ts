@@ -103,13 +103,15 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Options for node itself, before the CLI (e.g. --cpu-prof). */
   nodeArgs?: string[]
+  /** Another build's CLI (`…/dist/cli/main.js`) instead of the one under test. */
+  cli?: string
 }
 
 /** `node packages/server/dist/cli/main.js start --port P --data DIR --public-url http://127.0.0.1:P`. */
-export function spawnAirlock({ dataDir, port, core, env = {}, nodeArgs = [] }: StartOptions): ChildProcess {
+export function spawnAirlock({ dataDir, port, core, env = {}, nodeArgs = [], cli = cliPath }: StartOptions): ChildProcess {
   // stdout (pino's request log, one JSON line a request, as in production) goes to /dev/null: draining a pipe
   // would cost this process CPU. stderr is kept for error messages.
-  return spawnOn(core, process.execPath, [...nodeArgs, cliPath, 'start', '--port', String(port), '--data', dataDir, '--public-url', `http://127.0.0.1:${port}`], {
+  return spawnOn(core, process.execPath, [...nodeArgs, cli, 'start', '--port', String(port), '--data', dataDir, '--public-url', `http://127.0.0.1:${port}`], {
     env: serverEnv(env),
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -5,14 +5,15 @@
  */
 import { mkdir, readdir } from 'node:fs/promises'
 import { cpus } from 'node:os'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { otherCoresOver } from '../lib/cpu.js'
 import { firstMessage, forkOn, freePort, request } from '../lib/proc.js'
-import { fmt, fmtFixed, median, ratioText, table } from '../lib/stats.js'
+import { fmtFixed, median, ratioText, table } from '../lib/stats.js'
 import { APP_URL, PASSWORD, browserLogin, prepareData, removeDir, startAirlock, tempDir, type Airlock } from './airlock.js'
 import { LoadGenerator, interleave, medianSample, pinningNote, positive, sampled, seconds, serverCore, type Sample } from './measure.js'
-import type { FromHash, HashRun, ToHash } from './protocol.js'
+import type { FromHash, HashRun, ToHash, Work } from './protocol.js'
 
 const benchDir = fileURLToPath(new URL('../../', import.meta.url))
 const env = process.env
@@ -24,19 +25,22 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: env.BENCH_CONNECTIONS ?? '16' },
     users: { type: 'string', default: env.BENCH_USERS ?? '50' },
     scenarios: { type: 'string', default: env.BENCH_SCENARIOS ?? 'hash,hash4,login' },
+    compare: { type: 'string', default: env.BENCH_COMPARE_DIST },
     profile: { type: 'boolean', default: env.BENCH_PROFILE === '1' },
     strict: { type: 'boolean', default: env.BENCH_STRICT === '1' },
   },
 })
 
-type Scenario = 'hash' | 'hash4' | 'verify' | 'login' | 'login1'
-const ALL: readonly Scenario[] = ['hash', 'hash4', 'verify', 'login', 'login1']
+type Scenario = 'hash' | 'hash4' | 'verify' | 'login' | 'login1' | 'compare' | 'form'
+const ALL: readonly Scenario[] = ['hash', 'hash4', 'verify', 'login', 'login1', 'compare', 'form']
 const DESCRIPTION: Record<Scenario, string> = {
   hash: 'baseline: the server’s hashPassword() back to back in a bare process, one libuv pool thread (UV_THREADPOOL_SIZE=1) kept busy: the core’s raw argon2id rate',
-  hash4: 'diagnostic: the same with libuv’s default pool, four threads hashing at once on the one core, as the server’s pool does under load',
+  hash4: 'diagnostic: the same with libuv’s default pool and four hashes in flight, through hashPassword()’s limit of one computation per CPU (the server’s own)',
   verify: 'diagnostic: checkPassword() (argon2 verify, what a login runs) instead of hashPassword(), one pool thread',
   login: '`airlock start` on one core: GET /login, then POST /login with the csrf field, cookie and the right password → 303 with ?token=',
   login1: 'diagnostic: the same server started with UV_THREADPOOL_SIZE=1 (one hash at a time)',
+  compare: 'the same logins against another build of the server (--compare DIR), e.g. before a change',
+  form: 'diagnostic: GET /login alone (the form page) against the login server: its CPU ms/op is one page’s',
 }
 const TARGET = 0.9
 
@@ -46,6 +50,10 @@ const warmupSec = seconds('warmup', args.warmup)
 const connections = Math.round(positive('connections', args.connections))
 const userCount = Math.round(positive('users', args.users))
 const scenarios = args.scenarios!.split(',').map((s) => s.trim()) as Scenario[]
+// A build to compare with runs right after `login` in every round.
+const compareCli = args.compare ? `${resolve(args.compare)}/cli/main.js` : null
+if (compareCli && !scenarios.includes('compare')) scenarios.splice(scenarios.includes('login') ? scenarios.indexOf('login') + 1 : scenarios.length, 0, 'compare')
+if (scenarios.includes('compare') && !compareCli) throw new Error('the compare scenario needs --compare DIR (another build\'s dist folder)')
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL.join(', ')}`)
 if (new Set(scenarios).size !== scenarios.length) throw new Error('a scenario is listed twice')
 
@@ -81,14 +89,14 @@ if (scenarios.includes('verify')) await hashChild('verify', '1', 2, 'verify')
 // ---- the servers -------------------------------------------------------------------------------------
 const dirs: string[] = []
 const servers = new Map<Scenario, Airlock>()
-async function server(scenario: Scenario, extraEnv: Record<string, string>) {
+async function server(scenario: Scenario, extraEnv: Record<string, string>, cli?: string) {
   const dataDir = tempDir('login')
   dirs.push(dataDir)
   const t0 = performance.now()
   const prepared = await prepareData({ dataDir, users: userCount, port: await freePort() })
   log(`${scenario}: ${prepared.emails.length} users signed up in ${((performance.now() - t0) / 1000).toFixed(1)} s (data in ${dataDir})`)
   const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-  const airlock = await startAirlock({ dataDir, port: prepared.port, core, env: extraEnv, nodeArgs })
+  const airlock = await startAirlock({ dataDir, port: prepared.port, core, env: extraEnv, nodeArgs, ...(cli ? { cli } : {}) })
   servers.set(scenario, airlock)
   await sanityLogin(airlock.url, prepared.emails[0]!)
   return prepared
@@ -101,8 +109,12 @@ async function sanityLogin(origin: string, email: string) {
 }
 
 let emails: string[] = []
-if (scenarios.includes('login')) emails = (await server('login', {})).emails
+if (scenarios.includes('login') || scenarios.includes('form')) emails = (await server('login', {})).emails
 if (scenarios.includes('login1')) emails = (await server('login1', { UV_THREADPOOL_SIZE: '1' })).emails
+if (compareCli) {
+  emails = (await server('compare', {}, compareCli)).emails
+  log(`compare: ${compareCli}`)
+}
 
 const load = await LoadGenerator.start()
 await load.setup({ tokens: [], emails, password: PASSWORD, redirectUri: APP_URL })
@@ -113,11 +125,13 @@ log(
 )
 if (argon2Line) log(argon2Line)
 
+const FORM: Work = { kind: 'get', path: `/login?redirect_uri=${encodeURIComponent(APP_URL)}` }
+
 async function measure(scenario: Scenario, secs: number): Promise<Sample> {
-  const airlock = servers.get(scenario)
+  const airlock = servers.get(scenario === 'form' ? 'login' : scenario)
   if (airlock) {
     return sampled(airlock.pid, async () => {
-      const r = await load.run(airlock.url, { kind: 'login' }, secs, connections)
+      const r = await load.run(airlock.url, scenario === 'form' ? FORM : { kind: 'login' }, secs, connections)
       return { completed: r.completed, elapsedSec: r.elapsedSec, loadCpuUs: r.cpuUs, latencyP50Ms: r.latencyP50Ms, latencyP99Ms: r.latencyP99Ms }
     })
   }
@@ -147,13 +161,13 @@ let below = 0
 const rows = scenarios.map((scenario) => {
   const samples = results.get(scenario)!
   const m = medianSample(samples)
-  const ratio = baseline === null ? null : m.rate / baseline
+  const ratio = baseline === null || scenario === 'form' ? null : m.rate / baseline
   let verdict = ''
   if (scenario === 'login' && ratio !== null) {
     verdict = ratio >= TARGET ? `PASS (≥ ${TARGET}×)` : `BELOW (< ${TARGET}×)`
     if (ratio < TARGET) below++
   }
-  const isServer = scenario.startsWith('login')
+  const isServer = scenario.startsWith('login') || scenario === 'compare' || scenario === 'form'
   return [
     scenario,
     fmtFixed(m.rate, 1),
@@ -166,7 +180,7 @@ const rows = scenarios.map((scenario) => {
     m.targetCores.toFixed(2),
     isServer ? m.loadCores.toFixed(2) : '',
     Number.isNaN(m.coreOthers) ? 'n/a' : m.coreOthers.toFixed(2),
-    isServer ? `${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)}` : '',
+    isServer ? `${fmtFixed(m.latencyP50Ms, scenario === 'form' ? 1 : 0)} / ${fmtFixed(m.latencyP99Ms, scenario === 'form' ? 1 : 0)}` : '',
   ]
 })
 log('')
@@ -179,6 +193,11 @@ log(
 )
 log('')
 for (const scenario of scenarios) log(`  ${scenario.padEnd(7)} ${DESCRIPTION[scenario]}`)
+if (results.get('compare') && results.get('login')) {
+  const rate = (s: Scenario) => median(results.get(s)!.map((x) => x.rate))
+  const cpu = (s: Scenario) => medianSample(results.get(s)!).cpuUsPerOp
+  log(`login vs compare (same run): ${ratioText(rate('login') / rate('compare'))} the logins/s, ${ratioText(cpu('compare') / cpu('login'))} less CPU per login`)
+}
 log('')
 const loginRate = results.get('login') ? median(results.get('login')!.map((s) => s.rate)) : null
 if (loginRate !== null && baseline !== null) {
