@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer'
+import { createRequire } from 'node:module'
+import type nodemailer from 'nodemailer'
 import type { Logger } from 'pino'
 import type { MailRepository } from '../db/repositories/mails.js'
 
@@ -31,7 +32,8 @@ const LINK = /https?:\/\/\S+/g
  * links are logged, so a first run works without a mail server. Every mail is recorded either way.
  */
 export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOptions): Mailer {
-  const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : null
+  // Loaded only with SMTP: a server with an outbox never pays for nodemailer's modules at start.
+  const transport = smtpUrl ? (createRequire(import.meta.url)('nodemailer') as typeof nodemailer).createTransport(smtpUrl) : null
   return {
     smtp: transport !== null,
     async send(mail) {
