@@ -180,6 +180,8 @@ async function main() {
       '',
       `  Airlock server   ${airlockUrl}   realm "${settings.name}" (${info.realm_id}), data in ${shownData}`,
       `  Example app      ${exampleUrl}   LOGINROCKET_URL=${info.loginrocket_url}`,
+      // init's link was voided by the newer one `airlock start` printed ("First admin:" above).
+      `  Admin portal     ${airlockUrl}/admin${info.admin_setup_url ? '   first admin: the one-time "First admin" link above' : ''}`,
       '',
       `  Open ${exampleUrl}`,
       '',

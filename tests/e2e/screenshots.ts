@@ -1,9 +1,11 @@
 // `npm run screenshots -w @airlock/e2e` (after `npm run build`): the README's two pictures, taken from the real
 // demo in Debian's Chromium at a desktop size. The example app's home page logged in (with the nav) goes to
-// docs/screenshots/example-app.png, the server's login page to docs/screenshots/login-page.png.
+// docs/screenshots/example-app.png, the server's login page to docs/screenshots/login-page.png, and that user's page
+// in the admin portal (after setting up the first admin from `airlock init`'s link) to docs/screenshots/admin-user.png.
 import { mkdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { Browser } from 'playwright-core'
+import { cleanEnv, cliPath, run } from '../../examples/express-guide/test/support/processes.js'
 import { desktop, e2eDir, launchChromium } from './support/browser.js'
 import { startDemo, type Demo } from './support/demo.js'
 
@@ -39,6 +41,21 @@ async function main(): Promise<void> {
     await page.waitForURL((url) => url.origin === exampleUrl && url.pathname === '/' && url.search === '')
     await page.getByText('Hi, Dave!').waitFor()
     await save(page.screenshot({ path: join(outDir, 'example-app.png') }), 'example-app.png')
+
+    // The portal: the first admin from the one-time link, then Dave's page in the realm's Users.
+    const summary = JSON.parse(
+      await run([cliPath, 'init', '--json', '--data', demo.dataDir, '--public-url', airlockUrl], cleanEnv({ LOG_LEVEL: 'silent' })),
+    ) as { realm_id: string; admin_setup_url: string }
+    await page.goto(summary.admin_setup_url)
+    await page.getByLabel('Email').fill('admin@example.com')
+    await page.getByLabel('Password', { exact: true }).fill('a long admin password')
+    await page.getByLabel('Confirm password').fill('a long admin password')
+    await page.getByRole('button', { name: 'Create admin' }).click()
+    await page.waitForURL(`${airlockUrl}/admin`)
+    await page.goto(`${airlockUrl}/admin/realms/${summary.realm_id}/users`)
+    await page.getByRole('link', { name: 'dave@example.com' }).click()
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor()
+    await save(page.screenshot({ path: join(outDir, 'admin-user.png'), fullPage: true, clip: { x: 0, y: 0, width: desktop.width, height: 1250 } }), 'admin-user.png')
   } finally {
     await Promise.allSettled([browser?.close(), demo?.close()])
   }

@@ -75,6 +75,13 @@ describe('npm start', () => {
     const first = await startDemo(setup)
     expect(first.process.output).toContain(`Airlock server   ${setup.airlockUrl}`)
     expect(first.process.output).toContain(`Example app      ${setup.exampleUrl}`)
+    expect(first.process.output).toContain(`Admin portal     ${setup.airlockUrl}/admin   first admin: the one-time "First admin" link above`)
+    // The link the server printed is the live one (init's, made before it, is void).
+    const setupLink = /First admin: (\S+)/.exec(first.process.output)?.[1]
+    expect(setupLink).toMatch(new RegExp(`^${setup.airlockUrl}/admin/setup\\?token=`))
+    const setupPage = await fetch(setupLink!)
+    expect(setupPage.status).toBe(200)
+    expect(await setupPage.text()).toContain('Create admin')
 
     // Both answer, and the app links to the server.
     expect((await fetch(`${setup.airlockUrl}/healthz`)).status).toBe(200)
