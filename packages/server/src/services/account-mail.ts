@@ -20,7 +20,7 @@ export function secretLink(loginrocketUrl: string, path: '/reset' | '/verify' | 
   return url.href
 }
 
-export function passwordResetMail(realm: Realm, to: string, link: string): Mail {
+function passwordResetMail(realm: Realm, to: string, link: string): Mail {
   return {
     realmId: realm.id,
     to,
@@ -91,6 +91,19 @@ export async function sendVerificationLink(
 ): Promise<void> {
   const secret = await services.links.create('email_verification', { realmId: realm.id, userId: user.id, email }, now)
   sendInBackground(services, verificationMail(realm, email, secretLink(loginrocketUrl, '/verify', secret, redirectUri)))
+}
+
+/** Sends a password reset link (single use, 30 minutes); a newer link voids the user's older ones. */
+export async function sendPasswordReset(
+  services: Pick<Services, 'links' | 'mailer' | 'logger'>,
+  realm: Realm,
+  loginrocketUrl: string,
+  user: User,
+  now: Date,
+  redirectUri?: string,
+): Promise<void> {
+  const secret = await services.links.create('password_reset', { realmId: realm.id, userId: user.id, email: user.email }, now)
+  sendInBackground(services, passwordResetMail(realm, user.email, secretLink(loginrocketUrl, '/reset', secret, redirectUri)))
 }
 
 /** True when the realm holds this user's tokens back until their email address is confirmed. */

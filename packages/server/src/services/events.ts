@@ -12,7 +12,6 @@ export const EVENT_TYPES = [
   'user.password.updated',
   'user.email.verifying',
   'user.email.verified',
-  'session.created',
   'session.deleted',
   'org.created',
   'org.updated',

@@ -4,7 +4,7 @@ import type { User } from '../../db/repositories/users.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'
-import { passwordResetMail, secretLink, sendInBackground, sendVerificationLink } from '../../services/account-mail.js'
+import { sendPasswordReset, sendVerificationLink } from '../../services/account-mail.js'
 import { isOwner } from '../../services/account-management.js'
 import { EDIT_FIELDS, pageNumber, type UserEdit } from '../../services/admin-users.js'
 import type { EventInput } from '../../services/events.js'
@@ -144,8 +144,7 @@ export function adminUserRoutes(services: Services) {
     const { realm, user } = await target(c)
     // /reset refuses disabled users, so their link would not work.
     if (user.state !== 'active') throw new AppError('bad_request', 'This user is disabled: enable them before sending a password reset email.')
-    const secret = await services.links.create('password_reset', { realmId: realm.id, userId: user.id, email: user.email }, services.clock())
-    sendInBackground(services, passwordResetMail(realm, user.email, secretLink(services.loginrocketUrlOf(realm), '/reset', secret)))
+    await sendPasswordReset(services, realm, services.loginrocketUrlOf(realm), user, services.clock())
     await record(c, realm, user, { type: 'user.password.resetting', data: { email: user.email } })
     return backToUser(c, realm, user, 'reset_sent')
   })

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
-import { passwordResetMail, secretLink, sendInBackground } from '../../services/account-mail.js'
+import { sendPasswordReset } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { LIFETIME_MS } from '../../services/links.js'
 import { passwordProblem } from '../../services/passwords.js'
@@ -59,9 +59,7 @@ export function passwordResetRoutes(services: Services) {
     }
     const user = await services.users.byEmail(realm, email)
     if (user && user.state === 'active') {
-      const secret = await services.links.create('password_reset', { realmId: realm.id, userId: user.id, email: user.email }, services.clock())
-      const link = secretLink(c.get('loginrocketUrl'), '/reset', secret, flow.hidden.redirect_uri)
-      sendInBackground(services, passwordResetMail(realm, user.email, link))
+      await sendPasswordReset(services, realm, c.get('loginrocketUrl'), user, services.clock(), flow.hidden.redirect_uri)
       // Not awaited, like the mail: the answer must not take longer when the address exists.
       void recordEvent(c, services, { type: 'user.password.resetting', userId: user.id })
     }
