@@ -57,8 +57,11 @@ describe('anonymous visitors', () => {
     const browser = new Browser()
     const home = await browser.get(`${app.url}/`)
     expect(home.status).toBe(200)
-    expect(linkHref(browser.html, 'Signup')).toBe(`${lr.url}/signup`)
-    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login`)
+    // Each link carries the browser's nonce, which LoginRocket signs into the token it hands back.
+    const nonce = browser.cookies.get('arNonce')
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(linkHref(browser.html, 'Signup')).toBe(`${lr.url}/signup?nonce=${nonce}`)
+    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login?nonce=${nonce}`)
     expect(textOf(browser.html)).not.toContain('Hi,')
     expect(hasLink(browser.html, 'Logout')).toBe(false)
   })
@@ -66,9 +69,11 @@ describe('anonymous visitors', () => {
   it.each(['/me', '/admin', '/projects', '/projects?sort=name', '/no-such-page'])(
     'are sent from %s to LoginRocket with the page as redirect_uri',
     async (path) => {
-      const response = await new Browser().get(`${app.url}${path}`)
+      const browser = new Browser()
+      const response = await browser.get(`${app.url}${path}`)
       expect(response.status).toBe(302)
-      expect(location(response)).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}${path}`)}`)
+      const nonce = browser.cookies.get('arNonce')
+      expect(location(response)).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}${path}`)}&nonce=${nonce}`)
     },
   )
 
@@ -91,7 +96,8 @@ describe('signing up', () => {
     const text = textOf(browser.html)
     expect(text).toContain('Hi, Dave!')
     expect(text).toContain('Welcome back, Dave.')
-    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${lr.url}/profile?redirect_uri=${encodeURIComponent(`${app.url}/`)}`)
+    const nonce = browser.cookies.get('arNonce')
+    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${lr.url}/profile?redirect_uri=${encodeURIComponent(`${app.url}/`)}&nonce=${nonce}`)
     expect(linkHref(browser.html, 'Logout')).toBe('/logout')
     expect(hasLink(browser.html, 'Signup')).toBe(false)
     expect(hasLink(browser.html, 'Login')).toBe(false)
@@ -180,7 +186,7 @@ describe('logging out', () => {
     const backToApp = await browser.get(logoutUrl.href)
     expect(location(backToApp)).toBe(`${app.url}/`)
     await browser.get(`${app.url}/`)
-    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login`)
+    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login?nonce=${browser.cookies.get('arNonce')}`)
     expect((await browser.get(`${app.url}/me`)).status).toBe(302)
     // LoginRocket's own session is over too: its login page asks again instead of sending the browser back.
     const login = await browser.get(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}/`)}`)
