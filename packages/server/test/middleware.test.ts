@@ -89,7 +89,7 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     // A renewed token is never handed off by URL: it carries no nonce.
     expect(claimsOf(inApp.cookies.get('arToken')!).nonce).toBeUndefined()
 
-    await atLr.get('/logout')
+    await atLr.get(`/logout?session=${claimsOf(inApp.cookies.get('arToken')!).sid}`)
     vi.setSystemTime(Date.now() + 61 * 60_000)
     const after = await inApp.get('/private')
     expect(after.status).toBe(302)
