@@ -82,6 +82,18 @@ describe('anonymous visitors', () => {
     expect(response.status).toBe(401)
   })
 
+  it('cannot be shown in a frame of another site: pages send X-Frame-Options and frame-ancestors, as LoginRocket does', async () => {
+    for (const path of ['/', '/me', '/no-such-page']) {
+      const response = await new Browser().get(`${app.url}${path}`)
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY')
+      expect(response.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'")
+    }
+    // The page's own stylesheet is still allowed by its policy, and nothing upgrades plain http on localhost.
+    const home = await new Browser().get(`${app.url}/`)
+    expect(home.headers.get('content-security-policy')).toContain("style-src 'self'")
+    expect(home.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
+  })
+
   it('reach the stylesheet without a login', async () => {
     const response = await new Browser().get(`${app.url}/style.css`)
     expect(response.status).toBe(200)
