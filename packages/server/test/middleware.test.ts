@@ -161,6 +161,19 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     expect(hops).toEqual(['app /private', 'app /private'])
   })
 
+  it("the account pages carry the nonce too: choosing an account, and the account page's way back", async () => {
+    const { inApp, atLr } = await signUpThroughApp('accounts-nonce@example.com')
+    const nonce = inApp.cookies.get('arNonce')!
+    const orgId = claimsOf(inApp.cookies.get('arToken')!).orgs[0].oid as string
+    await atLr.get(`/accounts?${new URLSearchParams({ force: '1', redirect_uri: `${app.url}/private`, nonce })}`)
+    expect(atLr.lastHtml).toContain(`name="nonce" value="${nonce}"`)
+    const chosen = await atLr.post('/accounts/choose', { org_id: orgId, redirect_uri: `${app.url}/private`, nonce })
+    expect(claimsOf(tokenFrom(chosen)).nonce).toBe(nonce)
+    const page = await atLr.get(`/accounts/${orgId}?${new URLSearchParams({ redirect_uri: `${app.url}/private`, nonce })}`)
+    const backTo = /<a href="([^"]+)">Back to the app<\/a>/.exec(await page.text())![1]!.replace(/&amp;/g, '&')
+    expect(claimsOf(tokenFrom(await atLr.get(backTo))).nonce).toBe(nonce)
+  })
+
   it('a nonce that is not 1-100 characters of [A-Za-z0-9_-] is ignored, never signed into a token', async () => {
     const { atLr } = await signUpThroughApp('bad-nonce@example.com')
     for (const nonce of ['a b', 'x'.repeat(101), '<script>', '']) {
