@@ -1,13 +1,20 @@
-// What every page of the example needs that isn't about logins: views, the stylesheet, the "not found"
-// and error pages, and listening on PORT. app.js and app-direct.js share it.
+// What every page of the example needs that isn't about logins: security headers, views, the stylesheet,
+// the "not found" and error pages, and listening on PORT. app.js and app-direct.js share it.
 const path = require('path')
 const express = require('express')
+const helmet = require('helmet').default
 const { Project } = require('../models/project')
 
 const root = path.join(__dirname, '..')
 
 /** @param {import('express').Express} app */
 function setup(app) {
+  // helmet's headers, framing refused as LoginRocket's pages refuse it (no other site can frame a page and
+  // trick a click). No upgrade-insecure-requests: the example runs on plain http://localhost.
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: null } },
+    xFrameOptions: { action: 'deny' },
+  }))
   app.set('views', path.join(root, 'views'))
   app.set('view engine', 'pug')
   app.disable('x-powered-by')

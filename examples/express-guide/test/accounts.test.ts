@@ -35,10 +35,15 @@ afterAll(async () => {
   removeDir(dataDir)
 })
 
-/** A browser logged in as `person`: it arrives with ?token=, as after a login at LoginRocket. */
+/**
+ * A browser logged in as `person`: sent from a protected page to LoginRocket with its nonce, it arrives
+ * with ?token= carrying that nonce, as after a login at LoginRocket.
+ */
 async function loggedIn(person: Person): Promise<Browser> {
   const browser = new Browser()
-  const token = await tokenFor(person, { issuer: LR, secret: SECRET })
+  const toLogin = await browser.get(`${app.url}/me`)
+  const nonce = new URL(location(toLogin)).searchParams.get('nonce')!
+  const token = await tokenFor(person, { issuer: LR, secret: SECRET, nonce })
   const arrival = await browser.get(`${app.url}/?token=${token}`)
   expect(arrival.status).toBe(302)
   expect(location(arrival)).toBe('/')
@@ -136,9 +141,10 @@ describe('the nav and the login page with an account', () => {
     await browser.get(`${app.url}/projects`)
     const back = encodeURIComponent(`${app.url}/projects`)
     expect(textOf(browser.html)).toContain('Hi, Dave!')
-    expect(linkHref(browser.html, 'Manage current account')).toBe(`${LR}/accounts/org_widgets?redirect_uri=${back}`)
-    expect(linkHref(browser.html, 'Switch accounts')).toBe(`${LR}/accounts?redirect_uri=${back}`)
-    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${LR}/profile?redirect_uri=${back}`)
+    const nonce = browser.cookies.get('arNonce')
+    expect(linkHref(browser.html, 'Manage current account')).toBe(`${LR}/accounts/org_widgets?redirect_uri=${back}&nonce=${nonce}`)
+    expect(linkHref(browser.html, 'Switch accounts')).toBe(`${LR}/accounts?redirect_uri=${back}&nonce=${nonce}`)
+    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${LR}/profile?redirect_uri=${back}&nonce=${nonce}`)
     expect(hasLink(browser.html, 'Logout')).toBe(true)
   })
 

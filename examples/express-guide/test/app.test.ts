@@ -57,8 +57,11 @@ describe('anonymous visitors', () => {
     const browser = new Browser()
     const home = await browser.get(`${app.url}/`)
     expect(home.status).toBe(200)
-    expect(linkHref(browser.html, 'Signup')).toBe(`${lr.url}/signup`)
-    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login`)
+    // Each link carries the browser's nonce, which LoginRocket signs into the token it hands back.
+    const nonce = browser.cookies.get('arNonce')
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(linkHref(browser.html, 'Signup')).toBe(`${lr.url}/signup?nonce=${nonce}`)
+    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login?nonce=${nonce}`)
     expect(textOf(browser.html)).not.toContain('Hi,')
     expect(hasLink(browser.html, 'Logout')).toBe(false)
   })
@@ -66,15 +69,29 @@ describe('anonymous visitors', () => {
   it.each(['/me', '/admin', '/projects', '/projects?sort=name', '/no-such-page'])(
     'are sent from %s to LoginRocket with the page as redirect_uri',
     async (path) => {
-      const response = await new Browser().get(`${app.url}${path}`)
+      const browser = new Browser()
+      const response = await browser.get(`${app.url}${path}`)
       expect(response.status).toBe(302)
-      expect(location(response)).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}${path}`)}`)
+      const nonce = browser.cookies.get('arNonce')
+      expect(location(response)).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}${path}`)}&nonce=${nonce}`)
     },
   )
 
   it('get 401 from protected pages when they ask for JSON', async () => {
     const response = await new Browser().get(`${app.url}/me`, { accept: 'application/json' })
     expect(response.status).toBe(401)
+  })
+
+  it('cannot be shown in a frame of another site: pages send X-Frame-Options and frame-ancestors, as LoginRocket does', async () => {
+    for (const path of ['/', '/me', '/no-such-page']) {
+      const response = await new Browser().get(`${app.url}${path}`)
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY')
+      expect(response.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'")
+    }
+    // The page's own stylesheet is still allowed by its policy, and nothing upgrades plain http on localhost.
+    const home = await new Browser().get(`${app.url}/`)
+    expect(home.headers.get('content-security-policy')).toContain("style-src 'self'")
+    expect(home.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
   })
 
   it('reach the stylesheet without a login', async () => {
@@ -91,7 +108,8 @@ describe('signing up', () => {
     const text = textOf(browser.html)
     expect(text).toContain('Hi, Dave!')
     expect(text).toContain('Welcome back, Dave.')
-    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${lr.url}/profile?redirect_uri=${encodeURIComponent(`${app.url}/`)}`)
+    const nonce = browser.cookies.get('arNonce')
+    expect(linkHref(browser.html, 'Manage Profile')).toBe(`${lr.url}/profile?redirect_uri=${encodeURIComponent(`${app.url}/`)}&nonce=${nonce}`)
     expect(linkHref(browser.html, 'Logout')).toBe('/logout')
     expect(hasLink(browser.html, 'Signup')).toBe(false)
     expect(hasLink(browser.html, 'Login')).toBe(false)
@@ -180,7 +198,7 @@ describe('logging out', () => {
     const backToApp = await browser.get(logoutUrl.href)
     expect(location(backToApp)).toBe(`${app.url}/`)
     await browser.get(`${app.url}/`)
-    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login`)
+    expect(linkHref(browser.html, 'Login')).toBe(`${lr.url}/login?nonce=${browser.cookies.get('arNonce')}`)
     expect((await browser.get(`${app.url}/me`)).status).toBe(302)
     // LoginRocket's own session is over too: its login page asks again instead of sending the browser back.
     const login = await browser.get(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${app.url}/`)}`)

@@ -36,9 +36,10 @@ describe('app-direct.js', () => {
     servers.push(app)
     const browser = new Browser()
     await browser.get(`${app.url}/`)
-    expect(linkHref(browser.html, 'Login')).toBe('http://localhost:4000/login')
+    const nonce = browser.cookies.get('arNonce')
+    expect(linkHref(browser.html, 'Login')).toBe(`http://localhost:4000/login?nonce=${nonce}`)
     const protectedPage = await browser.get(`${app.url}/projects`)
-    expect(location(protectedPage)).toBe(`http://localhost:4000/login?redirect_uri=${encodeURIComponent(`${app.url}/projects`)}`)
+    expect(location(protectedPage)).toBe(`http://localhost:4000/login?redirect_uri=${encodeURIComponent(`${app.url}/projects`)}&nonce=${nonce}`)
   })
 
   it('runs on its own with `node app-direct.js`', async () => {
@@ -46,7 +47,7 @@ describe('app-direct.js', () => {
     try {
       const browser = new Browser()
       await browser.get(`${app.url}/`)
-      expect(linkHref(browser.html, 'Signup')).toBe('http://localhost:4000/signup')
+      expect(linkHref(browser.html, 'Signup')).toBe(`http://localhost:4000/signup?nonce=${browser.cookies.get('arNonce')}`)
     } finally {
       await app.close()
     }

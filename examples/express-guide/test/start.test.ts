@@ -88,7 +88,7 @@ describe('npm start', () => {
     const browser = new Browser()
     const home = await browser.get(`${setup.exampleUrl}/`)
     expect(home.status).toBe(200)
-    expect(linkHref(browser.html, 'Signup')).toBe(`${setup.airlockUrl}/signup`)
+    expect(linkHref(browser.html, 'Signup')).toBe(`${setup.airlockUrl}/signup?nonce=${browser.cookies.get('arNonce')}`)
 
     // The realm "Demo" sends users back to the example.
     const settings = await realmSettings(setup.dataDir)

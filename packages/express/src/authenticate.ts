@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express'
 import type { Context } from './context.js'
 import { readCookie, writeLoginCookie } from './cookie.js'
+import { boundToBrowser, clearBounce, ensureNonce, justBounced, markBounce, refuseUnboundToken } from './handoff.js'
 import { AuthRocket, type Login } from './helper.js'
-import { LOGIN_PARAMS, withoutParams } from './request-url.js'
+import { LOGIN_PARAMS, requestOrigin, withoutParams, withParams } from './request-url.js'
 
 const BEARER = /^Bearer +([^\s]+) *$/i
 
@@ -18,11 +19,28 @@ function cleanLocation(req: Request): string {
   return withoutParams(req.originalUrl, LOGIN_PARAMS).replace(/^[/\\]+/, '/')
 }
 
-/** A GET arriving from LoginRocket with `?token=`: keep a valid token in the cookie, then drop it from the URL. */
+/**
+ * A GET arriving from LoginRocket with `?token=`: keep a valid token bound to this browser in the cookie, then
+ * drop it from the URL. A valid token bound to no browser or another one (a link in a mail, an old bookmark, or
+ * an attacker's own token planted in a link) never replaces the login: the browser goes through /login once more,
+ * where its own LoginRocket session decides. If LoginRocket answers that trip without the nonce too, it stops.
+ */
 async function acceptTokenParam(ctx: Context, req: Request, res: Response, token: string): Promise<void> {
+  const { options } = ctx
   const checked = await ctx.verify(token)
-  if (checked.status === 'valid') writeLoginCookie(ctx.options, req, res, token, checked.claims.exp)
   res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+  if (checked.status === 'valid' && options.bindTokens && !boundToBrowser(checked.claims.nonce, req)) {
+    if (justBounced(req)) return refuseUnboundToken(options, req, res)
+    const nonce = ensureNonce(options, req, res)!
+    markBounce(options, req, res, nonce)
+    const here = requestOrigin(req, options.appUrl) + cleanLocation(req)
+    res.redirect(302, withParams(`${options.loginrocketUrl}/login`, { redirect_uri: here, nonce }))
+    return
+  }
+  if (checked.status === 'valid') {
+    writeLoginCookie(options, req, res, token, checked.claims.exp)
+    clearBounce(options, req, res)
+  }
   res.redirect(302, cleanLocation(req))
 }
 

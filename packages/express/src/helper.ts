@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import { selectedMembership, sessionFromClaims, userFromClaims } from './claims.js'
 import type { Context } from './context.js'
+import { ensureNonce } from './handoff.js'
 import { LOGIN_PARAMS, requestOrigin, withoutParams, withParams } from './request-url.js'
 import type { Membership, Org, PermissionMatcher, Session, TokenClaims, UrlParams, User } from './types.js'
 
@@ -71,26 +72,26 @@ export class AuthRocket {
   }
 
   arLoginUrl(params?: UrlParams): string {
-    return this.#lr('/login', params)
+    return this.#toToken('/login', params)
   }
 
   arSignupUrl(params?: UrlParams): string {
-    return this.#lr('/signup', params)
+    return this.#toToken('/signup', params)
   }
 
   arProfileUrl(params?: UrlParams): string {
-    return this.#lr('/profile', params)
+    return this.#toToken('/profile', params)
   }
 
   /** Manage the current account; the account list when none is selected. */
   arAccountUrl(params?: UrlParams): string {
     const org = this.currentOrg
-    return this.#lr(org ? `/accounts/${encodeURIComponent(org.id)}` : '/accounts', params)
+    return this.#toToken(org ? `/accounts/${encodeURIComponent(org.id)}` : '/accounts', params)
   }
 
   /** Switch accounts. */
   arAccountsUrl(params?: UrlParams): string {
-    return this.#lr('/accounts', params)
+    return this.#toToken('/accounts', params)
   }
 
   /** Ends the LoginRocket session too; `fullLogout` sends the browser here. */
@@ -123,6 +124,12 @@ export class AuthRocket {
     this.#login = null
     this.#user = null
     this.#session = null
+  }
+
+  /** A LoginRocket page that may send the browser back with `?token=`: it carries this browser's nonce. */
+  #toToken(path: string, params: UrlParams | undefined): string {
+    const nonce = ensureNonce(this.#ctx.options, this.#req, this.#res)
+    return this.#lr(path, nonce === null ? params : { ...params, nonce })
   }
 
   #lr(path: string, params: UrlParams | undefined): string {

@@ -30,6 +30,12 @@ export interface ArMiddlewareOptions {
   cookieOptions?: ArCookieOptions
   /** The app's public origin; when set, links and redirects use it instead of the request's Host header. */
   appUrl?: string
+  /**
+   * `true` (default): a `?token=` is installed only in the browser that went to LoginRocket for it (its nonce
+   * cookie matches the token's `nonce` claim). `false` is for LoginRocket servers that can't sign a nonce;
+   * it lets a link carrying someone else's token log the visitor in as them (login CSRF).
+   */
+  bindTokens?: boolean
   logger?: Logger
 }
 
@@ -40,6 +46,7 @@ export interface ResolvedOptions {
   cookieName: string | null
   cookie: Required<Pick<ArCookieOptions, 'secure' | 'httpOnly' | 'sameSite' | 'path'>> & { domain?: string }
   appUrl: string | null
+  bindTokens: boolean
   logger: Logger
 }
 
@@ -128,6 +135,11 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
       ? null
       : parseOrigin(options.appUrl, 'appUrl', "Give the app's public origin, e.g. https://app.example.com, or leave it out", false)
 
+  const bindTokens = options.bindTokens ?? true
+  if (typeof bindTokens !== 'boolean') {
+    fail('bindTokens', `must be true or false (got ${JSON.stringify(options.bindTokens)})`, 'Leave it out to keep logins bound to the browser that started them')
+  }
+
   const logger = options.logger ?? console
   if (typeof logger.warn !== 'function') fail('logger', 'must have a warn(message) method', 'Pass console or a pino logger')
 
@@ -144,6 +156,7 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
       ...(co.domain === undefined ? {} : { domain: co.domain }),
     },
     appUrl,
+    bindTokens,
     logger,
   }
 }

@@ -16,6 +16,8 @@ export interface TokenClaims {
   ref?: string
   cs?: Record<string, unknown>
   orgs?: TokenOrg[]
+  /** The browser-bound nonce the middleware sent to /login; a `?token=` is installed only in that browser. */
+  nonce?: string
 }
 
 /** One membership as carried in the token's `orgs` claim. */

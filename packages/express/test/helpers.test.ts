@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arMiddleware, cookieParser } from '../src/index.js'
 import { FakeLoginRocket } from './support/fake-loginrocket.js'
 import { EXPRESS_VERSIONS, guideApp } from './support/guide-app.js'
-import { get, getWithHost, serve, type Running } from './support/http.js'
+import { nonceCookie } from './support/handoff.js'
+import { get, getWithHost, serve, setCookies, type Running } from './support/http.js'
 
 describe.each(EXPRESS_VERSIONS)('helpers with %s', (_name, express) => {
   let lr: FakeLoginRocket
@@ -22,15 +23,18 @@ describe.each(EXPRESS_VERSIONS)('helpers with %s', (_name, express) => {
     await lr.close()
   })
 
-  it('builds the nav links to LoginRocket, with redirect_uri where asked', async () => {
-    const nav = await (await get(`${app.url}/nav?q=a%20b`, login)).json()
+  it("builds the nav links to LoginRocket, with redirect_uri where asked and the browser's nonce", async () => {
+    const res = await get(`${app.url}/nav?q=a%20b`, login)
+    const nav = await res.json()
+    const nonce = nonceCookie(res)!
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const here = `${app.url}/nav?q=a%20b`
     expect(nav).toEqual({
-      login: `${lr.url}/login`,
-      signup: `${lr.url}/signup`,
-      profile: `${lr.url}/profile?redirect_uri=${encodeURIComponent(here)}`,
-      account: `${lr.url}/accounts/org_1`,
-      accounts: `${lr.url}/accounts?redirect_uri=${encodeURIComponent(here)}`,
+      login: `${lr.url}/login?nonce=${nonce}`,
+      signup: `${lr.url}/signup?nonce=${nonce}`,
+      profile: `${lr.url}/profile?redirect_uri=${encodeURIComponent(here)}&nonce=${nonce}`,
+      account: `${lr.url}/accounts/org_1?nonce=${nonce}`,
+      accounts: `${lr.url}/accounts?redirect_uri=${encodeURIComponent(here)}&nonce=${nonce}`,
       logout: `${lr.url}/logout?session=kss_1`,
       requestUri: here,
       safeThisUri: here,
@@ -39,9 +43,27 @@ describe.each(EXPRESS_VERSIONS)('helpers with %s', (_name, express) => {
   })
 
   it('points "manage current account" at the account list when no account is selected', async () => {
-    const nav = await (await get(`${app.url}/nav`)).json()
-    expect(nav.account).toBe(`${lr.url}/accounts`)
+    const res = await get(`${app.url}/nav`)
+    const nav = await res.json()
+    expect(nav.account).toBe(`${lr.url}/accounts?nonce=${nonceCookie(res)}`)
     expect(nav.logout).toBe(`${lr.url}/logout`)
+  })
+
+  it("keeps the browser's nonce: one cookie per page however many links, the same nonce on every page for 30 minutes", async () => {
+    const first = await get(`${app.url}/nav`)
+    const cookies = setCookies(first).filter((c) => c.name === 'arNonce')
+    expect(cookies).toHaveLength(1)
+    expect(cookies[0]!.attributes).toMatch(/Max-Age=1800/)
+    expect(cookies[0]!.attributes).toMatch(/HttpOnly/)
+    expect(cookies[0]!.attributes).toMatch(/SameSite=Lax/)
+    expect(cookies[0]!.attributes).toMatch(/Path=\//)
+    const nonce = cookies[0]!.value
+    const again = await get(`${app.url}/nav`, { cookie: `arNonce=${nonce}` })
+    expect((await again.json()).login).toBe(`${lr.url}/login?nonce=${nonce}`)
+    // The cookie's lifetime starts again (a sliding 30 minutes); a malformed cookie is replaced.
+    expect(nonceCookie(again)).toBe(nonce)
+    const bad = await get(`${app.url}/nav`, { cookie: 'arNonce=short' })
+    expect(nonceCookie(bad)).toMatch(/^[A-Za-z0-9_-]{43}$/)
   })
 
   it("requestUri honours Express's trust proxy, and ignores forwarded headers from untrusted peers", async () => {
@@ -167,12 +189,13 @@ describe.each(EXPRESS_VERSIONS)('helpers with %s', (_name, express) => {
     site.get('/', (_req, res) => res.render('nav'))
     const server = await serve(site)
     try {
-      const loggedIn = await (await get(server.url, login)).text()
+      const nonce = 'n'.repeat(43)
+      const loggedIn = await (await get(server.url, { cookie: `${login.cookie}; arNonce=${nonce}` })).text()
       expect(loggedIn).toContain('<span>Hi, Dave!</span>')
-      expect(loggedIn).toContain(`href="${lr.url}/profile?redirect_uri=${encodeURIComponent(`${server.url}/`)}"`)
+      expect(loggedIn).toContain(`href="${lr.url}/profile?redirect_uri=${encodeURIComponent(`${server.url}/`)}&amp;nonce=${nonce}"`)
       expect(loggedIn).toContain('<a href="/logout">Logout</a>')
-      const anonymous = await (await get(server.url)).text()
-      expect(anonymous).toContain(`<a href="${lr.url}/signup">Signup</a><a href="${lr.url}/login">Login</a>`)
+      const anonymous = await (await get(server.url, { cookie: `arNonce=${nonce}` })).text()
+      expect(anonymous).toContain(`<a href="${lr.url}/signup?nonce=${nonce}">Signup</a><a href="${lr.url}/login?nonce=${nonce}">Login</a>`)
     } finally {
       await server.close()
     }

@@ -42,6 +42,7 @@ describe('arMiddleware() configuration', () => {
     [{ authrocket: { loginrocketUrl: LR }, cookieOptions: { path: 'x' } }, /cookieOptions.path must start with \//],
     [{ authrocket: { loginrocketUrl: LR }, appUrl: 'https://app.example.com/sub' }, /appUrl must be an origin/],
     [{ authrocket: { loginrocketUrl: LR }, logger: {} }, /logger must have a warn\(message\) method/],
+    [{ authrocket: { loginrocketUrl: LR }, bindTokens: 'no' }, /bindTokens must be true or false \(got "no"\)/],
   ])('refuses %j', (options, message) => {
     expect(() => arMiddleware(options as never)).toThrow(message)
   })

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arMiddleware, cookieParser, requireLogin, requirePermission } from '../src/index.js'
 import { FakeLoginRocket } from './support/fake-loginrocket.js'
 import { EXPRESS_VERSIONS, guideApp, whoami } from './support/guide-app.js'
-import { get, serve, type Running } from './support/http.js'
+import { comeBack, startLogin } from './support/handoff.js'
+import { get, serve, setCookies, type Running } from './support/http.js'
 
 describe.each(EXPRESS_VERSIONS)('protecting routes with %s', (_name, express) => {
   let lr: FakeLoginRocket
@@ -103,10 +104,12 @@ describe.each(EXPRESS_VERSIONS)('protecting routes with %s', (_name, express) =>
     })
 
     it('still takes ?token= from LoginRocket, so the login can complete', async () => {
-      const res = await get(`${whole.url}/anything?token=${await lr.sign()}`)
+      const trip = await startLogin(`${whole.url}/anything`)
+      const res = await comeBack(trip, await lr.sign({ claims: { nonce: trip.nonce } }))
       expect(res.status).toBe(302)
       expect(res.headers.get('location')).toBe('/anything')
-      const next = await get(`${whole.url}/anything`, { cookie: res.headers.get('set-cookie')!.split(';')[0]! })
+      const login = setCookies(res).find((c) => c.name === 'arToken')!
+      const next = await get(`${whole.url}/anything`, { cookie: `${login.name}=${login.value}` })
       expect(next.status).toBe(200)
     })
 

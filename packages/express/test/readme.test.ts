@@ -77,7 +77,8 @@ describe('the README', () => {
       expect(await (await get(`${base}/account`, cookie)).json()).toEqual({ user: 'usr_1', org: 'Widgets, Inc.' })
       const login = await get(`${base}/account`)
       expect(login.status).toBe(302)
-      expect(login.headers.get('location')).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${base}/account`)}`)
+      const nonce = new URL(login.headers.get('location')!).searchParams.get('nonce')
+      expect(login.headers.get('location')).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${base}/account`)}&nonce=${nonce}`)
       expect((await get(`${base}/logout`, cookie)).headers.get('location')).toMatch(`${lr.url}/logout?session=kss_1`)
       expect(stderr).toBe('')
     } finally {
@@ -102,10 +103,11 @@ describe('the README', () => {
     })
     const server = await serve(app)
     try {
-      const visitor = await (await get(`${server.url}/page`)).text()
-      expect(visitor).toBe(`<nav><a href="${lr.url}/signup">Signup</a><a href="${lr.url}/login">Login</a></nav>`)
-      const user = await (await get(`${server.url}/page`, { cookie: `arToken=${await lr.sign()}` })).text()
-      const profile = `${lr.url}/profile?redirect_uri=${encodeURIComponent(`${server.url}/page`)}`
+      const nonce = 'n'.repeat(43)
+      const visitor = await (await get(`${server.url}/page`, { cookie: `arNonce=${nonce}` })).text()
+      expect(visitor).toBe(`<nav><a href="${lr.url}/signup?nonce=${nonce}">Signup</a><a href="${lr.url}/login?nonce=${nonce}">Login</a></nav>`)
+      const user = await (await get(`${server.url}/page`, { cookie: `arToken=${await lr.sign()}; arNonce=${nonce}` })).text()
+      const profile = `${lr.url}/profile?redirect_uri=${encodeURIComponent(`${server.url}/page`)}&amp;nonce=${nonce}`
       expect(user).toBe(`<nav><span>Hi, Dave!</span><a href="${profile}">Manage Profile</a><a href="/logout">Logout</a></nav>`)
     } finally {
       await server.close()

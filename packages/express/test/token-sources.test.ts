@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { EXPRESS_VERSIONS, guideApp, useGuideApp } from './support/guide-app.js'
+import { startLogin } from './support/handoff.js'
 import { get, serve, setCookies } from './support/http.js'
 
 describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
   const env = useGuideApp(express)
 
   it('a GET with ?token= sets the cookie and redirects to the same URL without token, session and account', async () => {
-    const token = await env.lr.sign()
-    const res = await get(`${env.app.url}/private?tab=2&token=${token}&session=kss_1&account=org_1&x=y`)
+    const trip = await startLogin(`${env.app.url}/private?tab=2&x=y`)
+    const token = await env.lr.sign({ claims: { nonce: trip.nonce } })
+    const res = await get(`${env.app.url}/private?tab=2&token=${token}&session=kss_1&account=org_1&x=y`, { cookie: trip.cookie })
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('/private?tab=2&x=y')
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')
     expect(res.headers.get('cache-control')).toBe('no-store')
-    const [cookie] = setCookies(res)
+    const cookie = setCookies(res).find((c) => c.name === 'arToken')
     expect(cookie!.name).toBe('arToken')
     expect(cookie!.value).toBe(token)
     expect(cookie!.attributes).toMatch(/HttpOnly/)
@@ -40,8 +42,11 @@ describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
     proxied.set('trust proxy', 'loopback')
     const server = await serve(proxied)
     try {
-      const res = await get(`${server.url}/?token=${await env.lr.sign()}`, { 'x-forwarded-proto': 'https' })
-      expect(setCookies(res)[0]!.attributes).toMatch(/Secure/)
+      const https = { 'x-forwarded-proto': 'https' }
+      const trip = await startLogin(`${server.url}/private`, https)
+      const token = await env.lr.sign({ claims: { nonce: trip.nonce } })
+      const res = await get(`${server.url}/private?token=${token}`, { ...https, cookie: trip.cookie })
+      expect(setCookies(res).find((c) => c.name === 'arToken')!.attributes).toMatch(/Secure/)
     } finally {
       await server.close()
     }
@@ -74,10 +79,15 @@ describe.each(EXPRESS_VERSIONS)('token sources with %s', (_name, express) => {
   })
 
   it('the redirect after ?token= never points to another host', async () => {
+    const trip = await startLogin(`${env.app.url}/private`)
+    const bound = await env.lr.sign({ claims: { nonce: trip.nonce } })
     for (const path of ['//evil.example/x', '/\\evil.example/x']) {
-      const res = await get(`${env.app.url}${path}?token=${await env.lr.sign()}`)
+      const res = await get(`${env.app.url}${path}?token=${bound}`, { cookie: trip.cookie })
       expect(res.status).toBe(302)
       expect(res.headers.get('location')).toBe(`/${path.slice(2)}`)
+      // An unbound token goes through /login, to come back to this app, never to another host.
+      const bounce = await get(`${env.app.url}${path}?token=${await env.lr.sign()}`)
+      expect(new URL(bounce.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${env.app.url}/${path.slice(2)}`)
     }
   })
 

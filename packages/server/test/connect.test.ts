@@ -79,7 +79,7 @@ describe.each(DIALECTS)('tokens, JWKS and renewal on %s', (dialect) => {
 
   it('answers 401 once the session has ended by logout', async () => {
     const { browser, token } = await loggedIn(server, 'ended@example.com')
-    await browser.get('/logout')
+    await browser.get(`/logout?session=${claimsOf(token).sid}`)
     const res = await renew(server, token)
     expect(res.status).toBe(401)
     expect(await readJson(res)).toMatchObject({ error: 'session_ended' })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoredEvent } from '../src/db/repositories/events.js'
 import { addMember, APP, back, PASSWORD, signUp } from './support/accounts.js'
+import { claimsOf } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { linkIn, MailCatcher, settle } from './support/mail-catcher.js'
@@ -71,7 +72,7 @@ describe.each(DIALECTS)('events recorded on %s', (dialect) => {
     expect((await client.post('/profile/name', { first_name: 'Renamed', last_name: 'User' })).status).toBe(303)
     await client.get('/profile')
     expect((await client.post('/profile/password', { current_password: PASSWORD, new_password: 'another good password' })).status).toBe(303)
-    await client.get('/logout')
+    await client.get(`/logout?session=${claimsOf(person.token).sid}`)
     const events = await eventsOf({ userId: person.userId })
     expect(types(events).slice(-3)).toEqual(['user.updated', 'user.password.updated', 'session.deleted'])
     expect(events[2]!.data).toEqual({ changed: ['first_name'] })

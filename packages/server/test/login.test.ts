@@ -128,7 +128,9 @@ describe.each(DIALECTS)('signup, login and logout on %s', (dialect) => {
   it('logout ends the LoginRocket session: the next login asks for the password', async () => {
     const browser = new Browser(server.url)
     await signup(browser, 'logout@example.com')
-    const res = await browser.get(`/logout?redirect_uri=${encodeURIComponent(`${APP}/`)}`)
+    const ask = await browser.get(`/logout?redirect_uri=${encodeURIComponent(`${APP}/`)}`)
+    expect(ask.status).toBe(200)
+    const res = await browser.post('/logout', { redirect_uri: `${APP}/` })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe(`${APP}/`)
     const again = await browser.get(`/login?redirect_uri=${encodeURIComponent(APP)}`)

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { arMiddleware, cookieParser, fullLogout, requireLogin } from '@airlock/express'
-import { Browser } from './support/browser.js'
+import { Browser, claimsOf, tokenFrom } from './support/browser.js'
 import { DIALECTS } from './support/dialects.js'
 import { readJson } from './support/json.js'
 import { startServer, type TestServer } from './support/server.js'
@@ -52,13 +52,16 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     const loginUrl = new URL(toLogin.headers.get('location')!)
     expect(loginUrl.origin).toBe(lr.url)
     const redirectUri = loginUrl.searchParams.get('redirect_uri')!
-    await atLr.get(`/signup?redirect_uri=${encodeURIComponent(redirectUri)}`)
-    const back = await atLr.post(`/signup?redirect_uri=${encodeURIComponent(redirectUri)}`, {
+    // The app's nonce travels from /login to /signup and into the token, which binds it to this browser.
+    const carry = `?${new URLSearchParams({ redirect_uri: redirectUri, nonce: loginUrl.searchParams.get('nonce')! })}`
+    await atLr.get(`/signup${carry}`)
+    const back = await atLr.post(`/signup${carry}`, {
       first_name: 'Dave',
       last_name: 'Smith',
       email,
       password: 'correct horse battery',
     })
+    expect(claimsOf(tokenFrom(back)).nonce).toBe(inApp.cookies.get('arNonce'))
     const withToken = await inApp.get(back.headers.get('location')!)
     expect(withToken.status).toBe(302)
     expect(withToken.headers.get('location')).toBe('/private')
@@ -83,8 +86,10 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     vi.setSystemTime(Date.now() + 61 * 60_000)
     const renewed = await inApp.get('/private')
     expect(await readJson(renewed)).toEqual({ user: 'David Smith', email: 'renewal@example.com' })
+    // A renewed token is never handed off by URL: it carries no nonce.
+    expect(claimsOf(inApp.cookies.get('arToken')!).nonce).toBeUndefined()
 
-    await atLr.get('/logout')
+    await atLr.get(`/logout?session=${claimsOf(inApp.cookies.get('arToken')!).sid}`)
     vi.setSystemTime(Date.now() + 61 * 60_000)
     const after = await inApp.get('/private')
     expect(after.status).toBe(302)
@@ -101,5 +106,81 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     expect((await inApp.get('/private')).status).toBe(302)
     const loginAgain = await atLr.get(`/login?redirect_uri=${encodeURIComponent(app.url)}`)
     expect(loginAgain.status).toBe(200)
+  })
+
+  /** Follows a redirect from LoginRocket to the app in `inApp`, and from the app to LoginRocket in `atLr`, until it settles. */
+  async function travel(inApp: Browser, atLr: Browser, first: Response): Promise<{ response: Response; hops: string[] }> {
+    const hops: string[] = []
+    let response = first
+    for (let i = 0; i < 6 && response.status >= 300 && response.status < 400; i++) {
+      const next = new URL(response.headers.get('location')!, response.url)
+      hops.push(next.origin === lr.url ? `lr ${next.pathname}` : `app ${next.pathname}`)
+      response = next.origin === lr.url ? await atLr.get(next.href) : await inApp.get(next.href)
+    }
+    return { response, hops }
+  }
+
+  it('an invitation-style link with a token of no browser ends logged in as the right user after one trip through /login', async () => {
+    const { atLr } = await signUpThroughApp('invited@example.com')
+    // LoginRocket signs a token without nonce (a link made elsewhere: a mail, another app, an old bookmark).
+    const unbound = await atLr.get(`/login?redirect_uri=${encodeURIComponent(`${app.url}/private`)}`)
+    expect(claimsOf(tokenFrom(unbound)).nonce).toBeUndefined()
+    const fresh = new Browser(app.url)
+    const { response, hops } = await travel(fresh, atLr, unbound)
+    expect(hops).toEqual(['app /private', 'lr /login', 'app /private', 'app /private'])
+    expect(await readJson(response)).toEqual({ user: 'Dave Smith', email: 'invited@example.com' })
+  })
+
+  it("an attacker's token planted in a link neither logs the victim in nor replaces the victim's login", async () => {
+    const attacker = await signUpThroughApp('attacker@example.com')
+    const planted = tokenFrom(await attacker.atLr.get(`/login?redirect_uri=${encodeURIComponent(`${app.url}/private`)}`))
+    const boundToAttacker = tokenFrom(await attacker.atLr.get(`/login?redirect_uri=${encodeURIComponent(`${app.url}/private`)}&nonce=${attacker.inApp.cookies.get('arNonce')}`))
+
+    const victim = await signUpThroughApp('victim@example.com')
+    for (const token of [planted, boundToAttacker]) {
+      const { response } = await travel(victim.inApp, victim.atLr, await victim.inApp.get(`/private?token=${token}`))
+      expect(await readJson(response)).toEqual({ user: 'Dave Smith', email: 'victim@example.com' })
+    }
+    // A browser logged in nowhere is asked to log in, never logged in as the attacker.
+    const stranger = new Browser(app.url)
+    const strangerAtLr = new Browser(lr.url)
+    const { response } = await travel(stranger, strangerAtLr, await stranger.get(`/private?token=${planted}`))
+    expect(response.status).toBe(200)
+    expect(response.url).toMatch(`${lr.url}/login?`)
+    expect(stranger.cookies.has('arToken')).toBe(false)
+  })
+
+  it("the profile's way back to the app carries the nonce, so the app takes the fresh token", async () => {
+    const { inApp, atLr } = await signUpThroughApp('profile-back@example.com')
+    const nonce = inApp.cookies.get('arNonce')!
+    const profile = await atLr.get(`/profile?${new URLSearchParams({ redirect_uri: `${app.url}/private`, nonce })}`)
+    const backTo = /<a href="([^"]+)">Back to the app<\/a>/.exec(await profile.text())![1]!.replace(/&amp;/g, '&')
+    const back = await atLr.get(backTo)
+    expect(claimsOf(tokenFrom(back)).nonce).toBe(nonce)
+    const { hops } = await travel(inApp, atLr, back)
+    expect(hops).toEqual(['app /private', 'app /private'])
+  })
+
+  it("the account pages carry the nonce too: choosing an account, and the account page's way back", async () => {
+    const { inApp, atLr } = await signUpThroughApp('accounts-nonce@example.com')
+    const nonce = inApp.cookies.get('arNonce')!
+    const orgId = claimsOf(inApp.cookies.get('arToken')!).orgs[0].oid as string
+    await atLr.get(`/accounts?${new URLSearchParams({ force: '1', redirect_uri: `${app.url}/private`, nonce })}`)
+    expect(atLr.lastHtml).toContain(`name="nonce" value="${nonce}"`)
+    const chosen = await atLr.post('/accounts/choose', { org_id: orgId, redirect_uri: `${app.url}/private`, nonce })
+    expect(claimsOf(tokenFrom(chosen)).nonce).toBe(nonce)
+    const page = await atLr.get(`/accounts/${orgId}?${new URLSearchParams({ redirect_uri: `${app.url}/private`, nonce })}`)
+    const backTo = /<a href="([^"]+)">Back to the app<\/a>/.exec(await page.text())![1]!.replace(/&amp;/g, '&')
+    expect(claimsOf(tokenFrom(await atLr.get(backTo))).nonce).toBe(nonce)
+  })
+
+  it('a nonce that is not 1-100 characters of [A-Za-z0-9_-] is ignored, never signed into a token', async () => {
+    const { atLr } = await signUpThroughApp('bad-nonce@example.com')
+    for (const nonce of ['a b', 'x'.repeat(101), '<script>', '']) {
+      const back = await atLr.get(`/login?${new URLSearchParams({ redirect_uri: app.url, nonce })}`)
+      expect(claimsOf(tokenFrom(back)).nonce).toBeUndefined()
+    }
+    const good = await atLr.get(`/login?${new URLSearchParams({ redirect_uri: app.url, nonce: 'Ab_-9' })}`)
+    expect(claimsOf(tokenFrom(good)).nonce).toBe('Ab_-9')
   })
 })

@@ -100,7 +100,8 @@ describe('two airlock start processes on one PostgreSQL database', () => {
     const sso = await send(one, 'GET', `/login?redirect_uri=${encodeURIComponent('http://app.example.test/x')}`, { cookie: cookieHeader(jar) })
     expect(sso.status).toBe(303)
 
-    await send(one, 'GET', '/logout', { cookie: cookieHeader(jar) })
+    const sid = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid
+    await send(one, 'GET', `/logout?session=${sid}`, { cookie: cookieHeader(jar) })
     expect((await renewOn(two)).status).toBe(401)
     expect((await renewOn(one)).status).toBe(401)
   })

@@ -377,6 +377,7 @@ describe.each(DIALECTS)('the profile page on %s', (dialect) => {
     await browser.get(profileUrl(APP))
     const csrf = browser.csrf()
     await browser.get('/logout')
+    await browser.post('/logout', {})
     const res = await browser.post(`/profile/name?redirect_uri=${encodeURIComponent(APP)}`, { csrf, first_name: 'Late', last_name: '' })
     expect(res.status).toBe(303)
     const location = new URL(res.headers.get('location')!, server.url)

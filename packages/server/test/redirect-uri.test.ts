@@ -191,16 +191,28 @@ describe.each(DIALECTS)('redirect_uri over HTTP on %s', (dialect) => {
   describe('GET /logout', () => {
     it.each(ACCEPTED)('ends the session and goes to %j', async (raw, target) => {
       const client = new Client(server)
-      await client.submit(`/login?${q(LOGIN_URL)}`, { email: 'sso@example.com', password: PASSWORD })
-      const res = await client.get(`/logout?${q(raw)}`)
+      const login = await client.submit(`/login?${q(LOGIN_URL)}`, { email: 'sso@example.com', password: PASSWORD })
+      const res = await client.get(`/logout?${q(raw)}&session=${claimsOf(tokenFrom(login)).sid}`)
       expect(res.status).toBe(303)
       expect(res.headers.get('location')).toBe(new URL(target).href)
       expect((await client.get(`/login?${q(LOGIN_URL)}`)).status).toBe(200)
     })
     it.each(REFUSED)('ends the session but never goes to %s: to the login page instead', async (_, raw) => {
       const client = new Client(server)
+      const login = await client.submit(`/login?${q(LOGIN_URL)}`, { email: 'sso@example.com', password: PASSWORD })
+      const res = await client.get(`/logout?${q(raw)}&session=${claimsOf(tokenFrom(login)).sid}`)
+      expect(res.status).toBe(303)
+      expect(res.headers.get('location')).toBe('/login')
+      expect((await client.get(`/login?${q(LOGIN_URL)}`)).status).toBe(200)
+    })
+    it('the confirmation never carries a refused redirect_uri, and its POST never goes to one', async () => {
+      const client = new Client(server)
       await client.submit(`/login?${q(LOGIN_URL)}`, { email: 'sso@example.com', password: PASSWORD })
-      const res = await client.get(`/logout?${q(raw)}`)
+      for (const raw of REFUSED_URIS) {
+        expect((await client.get(`/logout?${q(raw)}`)).status).toBe(200)
+        expect(client.browser.lastHtml, raw).not.toContain('name="redirect_uri"')
+      }
+      const res = await client.post('/logout', { redirect_uri: REFUSED_URIS[0]! })
       expect(res.status).toBe(303)
       expect(res.headers.get('location')).toBe('/login')
       expect((await client.get(`/login?${q(LOGIN_URL)}`)).status).toBe(200)

@@ -53,7 +53,7 @@ export interface Person {
  * A login token as LoginRocket issues it (DESIGN §2 claims), signed with an HS256 secret. The server
  * doesn't create accounts (orgs) yet; these tokens carry one, so the app's account handling can be tested now.
  */
-export function tokenFor(person: Person, { issuer, secret }: { issuer: string; secret: string }): Promise<string> {
+export function tokenFor(person: Person, { issuer, secret, nonce }: { issuer: string; secret: string; nonce?: string }): Promise<string> {
   const orgs = person.org
     ? [{ mid: `mb_${person.id}_${person.org.id}`, oid: person.org.id, name: person.org.name, perm: person.org.permissions ?? [], selected: true }]
     : undefined
@@ -66,6 +66,7 @@ export function tokenFor(person: Person, { issuer, secret }: { issuer: string; s
     email: person.email,
     email_verified: true,
     ...(orgs ? { orgs } : {}),
+    ...(nonce ? { nonce } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(issuer)

@@ -49,14 +49,25 @@ function claimsFor(realm: Realm, user: User, session: LoginSession, membership: 
   return claims
 }
 
+/** What the hosted flow adds to a token it hands to the app by URL; renewals add neither. */
+export interface TokenHandoff {
+  account?: string
+  nonce?: string
+}
+
 export function tokenService(keys: KeyService, accounts: AccountService) {
   return {
-    /** A token for the user's current account; `account` (an org id the user belongs to) switches to it first. */
-    async issue(realm: Realm, loginrocketUrl: string, user: User, session: LoginSession, now: Date, account?: string): Promise<string> {
-      const membership = await accounts.forToken(realm, user, now, account)
+    /**
+     * A token for the user's current account; `account` (an org id the user belongs to) switches to it first;
+     * `nonce` (the app's browser-bound nonce, already checked by the flow) becomes the `nonce` claim.
+     */
+    async issue(realm: Realm, loginrocketUrl: string, user: User, session: LoginSession, now: Date, handoff: TokenHandoff = {}): Promise<string> {
+      const membership = await accounts.forToken(realm, user, now, handoff.account)
       const { record, key } = await keys.signing(realm, now)
       const iat = Math.floor(now.getTime() / 1000)
-      return new SignJWT(claimsFor(realm, user, session, membership))
+      const claims = claimsFor(realm, user, session, membership)
+      if (handoff.nonce) claims.nonce = handoff.nonce
+      return new SignJWT(claims)
         .setProtectedHeader({ alg: record.alg, kid: record.id, typ: 'JWT' })
         .setIssuer(issuerOf(realm, loginrocketUrl))
         .setSubject(user.id)

@@ -6,7 +6,7 @@ import type { AccountAccess } from '../../services/account-management.js'
 import type { Services } from '../../services/index.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { AccountPage, type AccountForm } from '../../views/pages/account.js'
-import { browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
+import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
 export const DONE = {
@@ -34,10 +34,10 @@ export interface AccountRequest {
 
 export const accountPath = (orgId: string) => `/accounts/${encodeURIComponent(orgId)}`
 
-/** `?redirect_uri=...` when the request carried one, else ''. The account pages pass on nothing else. */
+/** `?redirect_uri=...&nonce=...` when the request carried them, else ''. The account pages pass on nothing else. */
 export function carryOf(flow: Flow): string {
-  const redirectUri = flow.hidden.redirect_uri
-  return redirectUri ? `?${new URLSearchParams({ redirect_uri: redirectUri })}` : ''
+  const query = new URLSearchParams(backParams(flow)).toString()
+  return query ? `?${query}` : ''
 }
 
 /**
@@ -68,8 +68,8 @@ export async function accountPage(
   const { flow, access } = request
   const members = access.manager ? await services.accountManagement.members(realm, access.org) : []
   const invitations = access.manager ? await services.invitations.open(realm, access.org) : []
-  const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ redirect_uri: flow.redirectUri })}` : null
-  const accountsHref = `/accounts?${new URLSearchParams({ force: '1', ...(flow.hidden.redirect_uri ? { redirect_uri: flow.hidden.redirect_uri } : {}) })}`
+  const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ ...backParams(flow), redirect_uri: flow.redirectUri })}` : null
+  const accountsHref = `/accounts?${new URLSearchParams({ force: '1', ...backParams(flow) })}`
   const failed = extra.failed && {
     ...extra.failed,
     values: Object.fromEntries(Object.entries(extra.failed.values).map(([name, value]) => [name, typeof value === 'string' ? value.slice(0, KEEP) : value.map((v) => v.slice(0, KEEP))])),
@@ -95,14 +95,12 @@ export async function accountPage(
 
 /** After a success: a fresh GET of the account's page (so a reload doesn't post again), saying what was done. */
 export function backToAccount(c: Context<AppEnv>, request: AccountRequest, done: Done): Response {
-  const query = new URLSearchParams({ done })
-  if (request.flow.hidden.redirect_uri) query.set('redirect_uri', request.flow.hidden.redirect_uri)
+  const query = new URLSearchParams({ done, ...backParams(request.flow) })
   return c.redirect(`${accountPath(request.access.org.id)}?${query}`, 303)
 }
 
 /** After leaving or closing an account: the list of the user's accounts, saying what happened. */
 export function toAccounts(c: Context<AppEnv>, request: AccountRequest, done: 'left' | 'closed'): Response {
-  const query = new URLSearchParams({ force: '1', done })
-  if (request.flow.hidden.redirect_uri) query.set('redirect_uri', request.flow.hidden.redirect_uri)
+  const query = new URLSearchParams({ force: '1', done, ...backParams(request.flow) })
   return c.redirect(`/accounts?${query}`, 303)
 }

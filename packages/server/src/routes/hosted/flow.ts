@@ -9,7 +9,10 @@ import { checkRedirectUri, checkReturnTo, withToken } from '../../http/redirect-
 import type { Services } from '../../services/index.js'
 
 /** Parameters that travel from page to page during a login (login → signup → back). */
-const CARRIED = ['redirect_uri', 'return_to', 'account'] as const
+const CARRIED = ['redirect_uri', 'return_to', 'account', 'nonce'] as const
+
+/** The app middleware's browser-bound nonce (DESIGN §4); anything else is ignored rather than signed into a token. */
+const NONCE = /^[A-Za-z0-9_-]{1,100}$/
 
 export interface Flow {
   /** Where the app wants the browser back, already checked; null when the realm has no Login URL yet. */
@@ -41,11 +44,21 @@ export async function readFlow(c: Context<AppEnv>): Promise<Flow> {
     redirect_uri: rawRedirect || undefined,
     return_to: returnTo ?? undefined,
     account: param('account')?.slice(0, 100) || undefined,
+    nonce: NONCE.test(param('nonce') ?? '') ? param('nonce') : undefined,
   }
   const query = new URLSearchParams()
   for (const name of CARRIED) if (carried[name]) query.set(name, carried[name]!)
   const text = query.toString()
   return { redirectUri, returnTo, carry: text ? `?${text}` : '', hidden: carried }
+}
+
+/**
+ * The parameters a page outside the login flow (profile, accounts) passes on to keep the way back to the app:
+ * `redirect_uri`, and the app's nonce so that the token it finally gets is bound to this browser.
+ */
+export function backParams(flow: Flow): Record<string, string> {
+  const { redirect_uri: redirectUri, nonce } = flow.hidden
+  return { ...(redirectUri ? { redirect_uri: redirectUri } : {}), ...(nonce ? { nonce } : {}) }
 }
 
 /** The browser's live LoginRocket session and its user, if any. */
@@ -64,7 +77,10 @@ export async function sendBack(c: Context<AppEnv>, services: Services, flow: Flo
   if (flow.returnTo) return c.redirect(flow.returnTo, 303)
   if (!flow.redirectUri) return c.redirect('/profile', 303)
   const realm = c.get('realm')
-  const token = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, services.clock(), flow.hidden.account)
+  const token = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, services.clock(), {
+    account: flow.hidden.account,
+    nonce: flow.hidden.nonce,
+  })
   c.header('Cache-Control', 'no-store')
   c.header('Referrer-Policy', 'no-referrer')
   return c.redirect(withToken(flow.redirectUri, token), 303)

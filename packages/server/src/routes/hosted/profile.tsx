@@ -7,7 +7,7 @@ import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../services/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
-import { browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
+import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
 
 /** What a successful post says once the browser is back on the profile (`?saved=...`); never free text from the URL. */
 const SAVED: Record<ProfileForm, string> = {
@@ -96,7 +96,7 @@ export function profileRoutes(services: Services) {
    * changes now rather than at its next renewal.
    */
   function page(c: Context<AppEnv>, flow: Flow, user: User, extra: Pick<ProfilePageProps, 'notice' | 'failed'>, status: 200 | 422 = 200) {
-    const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?redirect_uri=${encodeURIComponent(flow.redirectUri)}` : null
+    const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ ...backParams(flow), redirect_uri: flow.redirectUri })}` : null
     return c.html(
       <ProfilePage realm={c.get('realm')} csrf={c.get('csrf')} user={user} carry={carryOf(flow)} backTo={backTo} notice={extra.notice} failed={extra.failed} />,
       status,
@@ -111,16 +111,15 @@ export function profileRoutes(services: Services) {
   return app
 }
 
-/** `?redirect_uri=...` when the request carried one, else ''. The profile passes on nothing else. */
+/** `?redirect_uri=...&nonce=...` when the request carried them, else ''. The profile passes on nothing else. */
 function carryOf(flow: Flow): string {
-  const redirectUri = flow.hidden.redirect_uri
-  return redirectUri ? `?${new URLSearchParams({ redirect_uri: redirectUri })}` : ''
+  const query = new URLSearchParams(backParams(flow)).toString()
+  return query ? `?${query}` : ''
 }
 
 /** After a success: a fresh GET of the profile (so a reload doesn't post again), saying what was saved. */
 function backToProfile(c: Context<AppEnv>, flow: Flow, saved: ProfileForm): Response {
-  const query = new URLSearchParams({ saved })
-  if (flow.hidden.redirect_uri) query.set('redirect_uri', flow.hidden.redirect_uri)
+  const query = new URLSearchParams({ saved, ...backParams(flow) })
   return c.redirect(`/profile?${query}`, 303)
 }
 

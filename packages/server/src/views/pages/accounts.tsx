@@ -19,7 +19,9 @@ export interface AccountsPageProps {
  * multi-user realms, a form for another.
  */
 export function AccountsPage({ realm, csrf, accounts, hidden, errors = {}, accountName = '', notice }: AccountsPageProps) {
-  const carry = hidden.redirect_uri ? `?${new URLSearchParams({ redirect_uri: hidden.redirect_uri })}` : ''
+  const { redirect_uri: redirectUri, nonce } = hidden
+  const back = new URLSearchParams({ ...(redirectUri ? { redirect_uri: redirectUri } : {}), ...(nonce ? { nonce } : {}) }).toString()
+  const carry = back ? `?${back}` : ''
   return (
     <Layout realm={realm} title="Choose an account">
       {notice ? <Notice kind="info">{notice}</Notice> : null}
