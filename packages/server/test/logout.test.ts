@@ -82,6 +82,15 @@ describe.each(DIALECTS)('logout by any site, on %s', (dialect) => {
     expect(await stillLoggedIn(person)).toBe(false)
   })
 
+  it("the profile's Log out button ends the session in one click: its form posts /logout with the CSRF token", async () => {
+    const person = await signUp(server, 'profile-logout@example.com')
+    await person.client.get('/profile')
+    expect(person.client.browser.lastHtml).toMatch(/<form method="post" action="\/logout" class="inline"><input type="hidden" name="csrf" value="[^"]+"/)
+    const res = await person.client.post('/logout', {})
+    expect(res.status).toBe(303)
+    expect(await stillLoggedIn(person)).toBe(false)
+  })
+
   it('a browser without a session goes straight to the redirect, as before', async () => {
     const person = await signUp(server, 'no-session@example.com')
     await person.client.get(`/logout?session=${sessionOf(person)}`)

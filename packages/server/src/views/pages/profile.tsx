@@ -125,7 +125,13 @@ export function ProfilePage({ realm, csrf, user, carry, backTo, notice, failed }
 
       <nav class="links" aria-label="Leave the profile">
         {backTo ? <a href={backTo}>Back to the app</a> : null}
-        <a href={`/logout${carry}`}>Log out</a>
+        {/* A form, not a link: GET /logout asks first, since any site can make a browser load it. */}
+        <form method="post" action="/logout" class="inline">
+          <input type="hidden" name="csrf" value={csrf} />
+          <button type="submit" class="link">
+            Log out
+          </button>
+        </form>
       </nav>
     </Layout>
   )
