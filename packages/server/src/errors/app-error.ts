@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   csrf_failed: 403,
   forbidden: 403,
   session_ended: 401,
+  /** POST /connect/renew: the token expired longer ago than the realm's renew_grace_minutes. */
+  token_too_old: 401,
   invalid_token: 401,
   not_found: 404,
   realm_not_found: 404,
