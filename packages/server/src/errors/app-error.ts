@@ -1,6 +1,7 @@
 /** Stable error codes, each with the HTTP status it maps to. */
 export const ERROR_STATUS = {
   bad_request: 400,
+  too_many_fields: 400,
   invalid_setting: 400,
   invalid_redirect_uri: 400,
   csrf_failed: 403,
@@ -11,6 +12,8 @@ export const ERROR_STATUS = {
   invalid_token: 401,
   not_found: 404,
   realm_not_found: 404,
+  form_too_large: 413,
+  unsupported_form: 415,
   rate_limited: 429,
   database_unavailable: 503,
 } as const
