@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino'
+import { warnIfDataFolderOpen } from './config/data-folder.js'
 import type { ServerConfig } from './config/load.js'
 import { newId, newSecret } from './crypto/ids.js'
 import { loadMasterKey } from './crypto/master-key.js'
@@ -24,6 +25,7 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
   try {
     await migrate(db)
     const box = secretBox(loadMasterKey(config.secret, config.dataDir))
+    warnIfDataFolderOpen(config.dataDir, logger)
     const services = createServices({
       db,
       box,
