@@ -34,9 +34,7 @@ export async function createRealm(services: Services, name: string | undefined, 
  * of the new algorithm before the next token is signed, so the key comes first (a key the realm never signs with
  * is harmless; settings that name an algorithm without a key would fail every login).
  */
-export async function updateRealmSettings(services: Services, realm: Realm, settings: RealmSettings, now: Date): Promise<Realm> {
-  const updated = { ...realm, name: settings.name, settings }
-  await services.keys.ensure(updated, now)
+export async function updateRealmSettings(services: Services, realm: Realm, settings: RealmSettings, now: Date): Promise<void> {
+  await services.keys.ensure({ ...realm, name: settings.name, settings }, now)
   await services.realms.updateSettings(realm.id, settings, now)
-  return updated
 }
