@@ -47,7 +47,8 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
       )
       realm = (await services.realms.byId(realmId))!
     }
-    await services.keys.ensure(realm, now)
+    // Every realm, not only the default one: a realm switched to another jwt_algo by an older version may lack its key.
+    for (const each of await services.realms.list()) await services.keys.ensure(each, now)
     const csrfKey = await services.serverSettings.getOrCreate('csrf_key', newSecret())
     return { services, realm, csrfKey, created, close: () => db.close() }
   } catch (error) {

@@ -76,6 +76,18 @@ describe.each(DIALECTS)('switching a realm’s token algorithm on %s', (dialect)
     expect(await appKey(realm.id)).toBe(secret)
   })
 
+  it('a realm left without a key of its jwt_algo (by an older version) gets one at the next start or CLI command', async () => {
+    const host = 'login.repaired-algo.test'
+    const realm = await secondRealm(host)
+    const { services } = server.booted
+    const before = (await services.realms.byId(realm.id))!
+    // What `realm settings jwt_algo=hs256` used to do: the setting without the key.
+    await services.realms.updateSettings(realm.id, { ...before.settings, jwt_algo: 'hs256' }, services.clock())
+    await run('realm', 'settings', '--realm', realm.id)
+    const hs = await signUp(server, 'repaired-hs256@example.com', {}, realm.headers)
+    await expectHs256(realm.id, hs.token, host)
+  })
+
   it('a second realm switched to hs256 in the admin portal’s settings editor signs its logins with HS256', async () => {
     const host = 'login.portal-algo.test'
     const realm = await secondRealm(host)
