@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FORM_MAX_BYTES, FORM_MAX_FIELDS } from '../src/http/form-limit.js'
 import { claimsOf, tokenFrom } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
@@ -203,11 +204,12 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
   })
 
   it('a form at the limits (200 fields, 64 KiB) still works; one byte more is refused', async () => {
+    expect([FORM_MAX_FIELDS, FORM_MAX_BYTES]).toEqual([200, 64 * 1024])
     const client = await page('/signup')
     const start = `${manyFields(client.csrf, 197)}&email=limits@example.com&password=${encodeURIComponent(PASSWORD)}&pad=`
-    const atLimit = start + 'x'.repeat(64 * 1024 - start.length)
-    expect(atLimit.length).toBe(64 * 1024)
-    expect(atLimit.split('&')).toHaveLength(200)
+    const atLimit = start + 'x'.repeat(FORM_MAX_BYTES - start.length)
+    expect(atLimit.length).toBe(FORM_MAX_BYTES)
+    expect(atLimit.split('&')).toHaveLength(FORM_MAX_FIELDS)
     const headers = { ...FORM, cookie: client.cookieHeader, 'x-forwarded-for': client.ip }
     const over = await changesNothing([413], () => sendLarge(`/signup?redirect_uri=${encodeURIComponent(APP)}`, headers, Buffer.from(`${atLimit}x`)))
     expect(await over.text()).toContain('That form was too large to send.')

@@ -30,7 +30,7 @@ const LINK = /https?:\/\/\S+/g
 const SECRET = /([?&]token=)[^&\s#]+/g
 
 /** The text with every link's secret replaced: what the delivery log keeps of a mail that was sent. */
-export const withSecretsHidden = (text: string): string => text.replace(SECRET, '$1[hidden]')
+const withSecretsHidden = (text: string): string => text.replace(SECRET, '$1[hidden]')
 
 /**
  * SMTP through nodemailer when AIRLOCK_SMTP_URL is set. Otherwise an outbox: each mail is stored and its
