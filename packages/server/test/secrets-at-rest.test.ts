@@ -137,3 +137,18 @@ describe.each(DIALECTS)('mail with SMTP on %s', (dialect) => {
     expect(reader.lastHtml).toContain('name="new_password"')
   })
 })
+
+describe.each(DIALECTS)('mail without SMTP (the outbox) on %s', (dialect) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer({ dialect, trustProxy: true, settings: [`login_urls=${APP}`, 'email_verification=optional'] })
+  })
+  afterAll(() => server.close())
+
+  it('keeps the links whole for the admins, who follow them from the outbox on a first run', async () => {
+    await signUp(server, 'outbox@example.com')
+    const rows = await server.booted.services.db.kysely.selectFrom('mails').select('text_body').where('to_address', '=', 'outbox@example.com').execute()
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.text_body).toMatch(/\/verify\?token=[\w-]{43}/)
+  })
+})
