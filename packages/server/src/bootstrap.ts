@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino'
+import { warnIfDataFolderOpen } from './config/data-folder.js'
 import type { ServerConfig } from './config/load.js'
 import { newId, newSecret } from './crypto/ids.js'
 import { loadMasterKey } from './crypto/master-key.js'
@@ -24,6 +25,7 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
   try {
     await migrate(db)
     const box = secretBox(loadMasterKey(config.secret, config.dataDir))
+    warnIfDataFolderOpen(config.dataDir, logger)
     const services = createServices({
       db,
       box,
@@ -45,7 +47,8 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
       )
       realm = (await services.realms.byId(realmId))!
     }
-    await services.keys.ensure(realm, now)
+    // Every realm, not only the default one: a realm switched to another jwt_algo by an older version may lack its key.
+    for (const each of await services.realms.list()) await services.keys.ensure(each, now)
     const csrfKey = await services.serverSettings.getOrCreate('csrf_key', newSecret())
     return { services, realm, csrfKey, created, close: () => db.close() }
   } catch (error) {

@@ -193,6 +193,9 @@ describe.each(DIALECTS)('admin Mail page with SMTP (the delivery log) on %s', (d
     html = client.browser.lastHtml
     expect(html).toMatch(/<dt>Status<\/dt><dd>Sent <time/)
     expect(html).toContain('Back to the delivery log')
+    // The verification link is kept without its secret, and not as a link.
+    expect(html).toContain('/verify?token=[hidden]')
+    expect(html).not.toMatch(/href="[^"]*\[hidden\]/)
   })
 
   it('lists a mail the SMTP server refused as failed, with the error', async () => {

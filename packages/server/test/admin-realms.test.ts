@@ -109,6 +109,7 @@ describe.each(DIALECTS)('admin portal realms and keys on %s', (dialect) => {
       email_verification: 'required',
       login_urls: 'https://app.example.com/, http://localhost:4000/app',
       jwt_minutes: '30',
+      renew_grace_minutes: '90',
       session_minutes: '1440',
       jwt_algo: 'hs256',
       issuer: 'https://issuer.example.com',
@@ -132,6 +133,7 @@ describe.each(DIALECTS)('admin portal realms and keys on %s', (dialect) => {
       email_verification: 'required',
       login_urls: ['https://app.example.com/', 'http://localhost:4000/app'],
       jwt_minutes: 30,
+      renew_grace_minutes: 90,
       session_minutes: 1440,
       jwt_algo: 'hs256',
       issuer: 'https://issuer.example.com',
@@ -154,10 +156,10 @@ describe.each(DIALECTS)('admin portal realms and keys on %s', (dialect) => {
     expect(html).toMatch(/<option value="invitation" selected/)
 
     // Back to RS256 and empty optional values.
-    const back = await client.post(`/admin/realms/${edited.id}/settings`, { ...formOf(saved), jwt_algo: 'rs256', issuer: '', logo_url: '', permissions: '' })
+    const back = await client.post(`/admin/realms/${edited.id}/settings`, { ...formOf(saved), jwt_algo: 'rs256', issuer: '', logo_url: '', permissions: '', renew_grace_minutes: '' })
     expect(back.status).toBe(303)
     const after = await settingsOf(edited.id)
-    expect(after).toMatchObject({ jwt_algo: 'rs256', issuer: null, logo_url: null, permissions: [], new_owner_permissions: ['site:admin'] })
+    expect(after).toMatchObject({ jwt_algo: 'rs256', issuer: null, logo_url: null, permissions: [], new_owner_permissions: ['site:admin'], renew_grace_minutes: null })
   })
 
   it('refuses an invalid value, next to its field, keeping the input and changing nothing', async () => {
@@ -167,6 +169,9 @@ describe.each(DIALECTS)('admin portal realms and keys on %s', (dialect) => {
     const cases: [string, string, RegExp][] = [
       ['jwt_minutes', '0', /Too small/i],
       ['jwt_minutes', 'soon', /number/i],
+      ['renew_grace_minutes', '0', /Too small/i],
+      ['renew_grace_minutes', '43201', /Too big/i],
+      ['renew_grace_minutes', '1.5', /./],
       ['login_urls', 'https://ok.example.com, ftp://files.example.com', /must be http or https/i],
       ['color', 'blue', /must be a colour like #2456c8/i],
       ['permissions', 'site admin', /permissions are 1 to 62/i],

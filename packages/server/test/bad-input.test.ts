@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FORM_MAX_BYTES, FORM_MAX_FIELDS } from '../src/http/form-limit.js'
 import { claimsOf, tokenFrom } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
@@ -78,9 +79,13 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
   }
 
   it('a 1 MB password: refused at login and signup, never hashed or stored', async () => {
+    // Refused at the door with the whole form (over 64 KiB); a long one that fits a form, by the routes.
     const huge = 'p'.repeat(1024 * 1024)
-    await changesNothing([401], async () => (await page('/login')).post('/login', { email: VICTIM, password: huge }))
-    const res = await changesNothing([422], async () => (await page('/signup')).post('/signup', { email: 'huge@example.com', password: huge }))
+    await changesNothing([413], async () => (await page('/login')).post('/login', { email: VICTIM, password: huge }))
+    await changesNothing([413], async () => (await page('/signup')).post('/signup', { email: 'huge@example.com', password: huge }))
+    const long = 'p'.repeat(20_000)
+    await changesNothing([401], async () => (await page('/login')).post('/login', { email: VICTIM, password: long }))
+    const res = await changesNothing([422], async () => (await page('/signup')).post('/signup', { email: 'huge@example.com', password: long }))
     expect(await res.text()).toContain('Use at most 1000 characters')
   })
 
@@ -153,20 +158,65 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     await changesNothing([403], () => postRaw(client, '/login', `csrf=${client.csrf}&email=${VICTIM}&password=x`, { 'content-type': 'text/plain' }))
   })
 
-  it('multipart: read like a form, files are never text, and the CSRF token is still needed', async () => {
+  it('a multipart form is refused (415) before it is parsed: no form here uploads files', async () => {
     const client = await page('/signup')
     const multipart = (fields: Record<string, string | Blob>) => {
       const data = new FormData()
       for (const [k, v] of Object.entries(fields)) data.append(k, v)
       return data
     }
-    await changesNothing([403], () => postRaw(client, '/signup', multipart({ email: 'multi@example.com', password: PASSWORD }), {}))
-    await changesNothing([422], () =>
-      postRaw(client, '/signup', multipart({ csrf: client.csrf, email: new Blob(['file@example.com']), password: PASSWORD }), {}),
-    )
-    await changesNothing([401], () => postRaw(client, '/login', multipart({ csrf: client.csrf, email: VICTIM, password: new Blob([PASSWORD]) }), {}))
-    const res = await postRaw(client, `/login?redirect_uri=${encodeURIComponent(APP)}`, multipart({ csrf: client.csrf, email: VICTIM, password: PASSWORD }), {})
+    for (const [path, fields] of [
+      ['/signup', { csrf: client.csrf, email: 'multi@example.com', password: PASSWORD }],
+      ['/signup', { csrf: client.csrf, email: new Blob(['file@example.com']), password: PASSWORD }],
+      [`/login?redirect_uri=${encodeURIComponent(APP)}`, { csrf: client.csrf, email: VICTIM, password: PASSWORD }],
+    ] as const) {
+      const res = await changesNothing([415], () => postRaw(client, path, multipart(fields), {}))
+      expect(await res.text()).toContain('it was sent as a file upload')
+    }
+  })
+
+  /** A urlencoded form of `count` fields: the CSRF token first, then `f1=x`, `f2=x`, ... */
+  const manyFields = (csrf: string, count: number) => `csrf=${encodeURIComponent(csrf)}${Array.from({ length: count - 1 }, (_, i) => `&f${i}=x`).join('')}`
+
+  it('a form with 190,000 fields is refused in well under 100 ms, and /healthz keeps answering', async () => {
+    const client = await page('/login')
+    const body = manyFields(client.csrf, 190_000)
+    expect(body.length).toBeGreaterThan(1_000_000)
+    const headers = { ...FORM, cookie: client.cookieHeader, 'x-forwarded-for': client.ip }
+    for (const declared of [true, false]) {
+      const started = performance.now()
+      const attack = sendLarge('/login', declared ? { ...headers, 'content-length': String(body.length) } : headers, Buffer.from(body))
+      const health = fetch(`${server.url}/healthz`)
+      const res = await attack
+      const ms = performance.now() - started
+      expect(res.status).toBe(413)
+      expect(await res.text()).toContain('That form was too large to send.')
+      expect(ms).toBeLessThan(100)
+      expect((await health).status).toBe(200)
+    }
+  })
+
+  it('a small form with more than 200 fields is refused (400) before it is parsed, and changes nothing', async () => {
+    const client = await page('/signup')
+    const fields = `${manyFields(client.csrf, 199)}&email=many@example.com&password=${encodeURIComponent(PASSWORD)}`
+    const res = await changesNothing([400], () => postRaw(client, '/signup', fields, FORM))
+    expect(await res.text()).toContain('it has too many fields')
+  })
+
+  it('a form at the limits (200 fields, 64 KiB) still works; one byte more is refused', async () => {
+    expect([FORM_MAX_FIELDS, FORM_MAX_BYTES]).toEqual([200, 64 * 1024])
+    const client = await page('/signup')
+    const start = `${manyFields(client.csrf, 197)}&email=limits@example.com&password=${encodeURIComponent(PASSWORD)}&pad=`
+    const atLimit = start + 'x'.repeat(FORM_MAX_BYTES - start.length)
+    expect(atLimit.length).toBe(FORM_MAX_BYTES)
+    expect(atLimit.split('&')).toHaveLength(FORM_MAX_FIELDS)
+    const headers = { ...FORM, cookie: client.cookieHeader, 'x-forwarded-for': client.ip }
+    const over = await changesNothing([413], () => sendLarge(`/signup?redirect_uri=${encodeURIComponent(APP)}`, headers, Buffer.from(`${atLimit}x`)))
+    expect(await over.text()).toContain('That form was too large to send.')
+    const res = await sendLarge(`/signup?redirect_uri=${encodeURIComponent(APP)}`, headers, Buffer.from(atLimit))
     expect(res.status).toBe(303)
+    expect(claimsOf(tokenFrom(res)).email).toBe('limits@example.com')
+    await smtp.waitFor('limits@example.com')
   })
 
   it('a body over 2 MB: a clear 4xx page, whether its length is declared or streamed', async () => {
@@ -174,8 +224,8 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     const big = Buffer.from(form([['csrf', client.csrf], ['email', 'big@example.com'], ['password', PASSWORD], ['first_name', 'x'.repeat(2 * 1024 * 1024)]]))
     const headers = { ...FORM, cookie: client.cookieHeader, 'x-forwarded-for': client.ip }
     for (const declared of [true, false]) {
-      const res = await changesNothing([400, 413], () => sendLarge('/signup', declared ? { ...headers, 'content-length': String(big.length) } : headers, big))
-      expect(res.headers.get('content-type')).toMatch(/^text\/(html|plain)/)
+      const res = await changesNothing([413], () => sendLarge('/signup', declared ? { ...headers, 'content-length': String(big.length) } : headers, big))
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/)
       expect(await res.text()).toContain('That form was too large to send.')
     }
   })

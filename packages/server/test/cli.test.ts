@@ -50,10 +50,18 @@ describe.each(DIALECTS)('the airlock CLI on %s', (dialect) => {
     await expect(cli(['realm', 'settings', '--data', place.data, 'name=Changed', 'colour=#fff'], place.env)).rejects.toThrow(/unknown setting colour; known settings: name, signup/)
     await expect(cli(['realm', 'settings', '--data', place.data, 'name=Changed', 'signup=maybe'], place.env)).rejects.toThrow(/^signup: /)
     await expect(cli(['realm', 'settings', '--data', place.data, 'jwt_minutes=0'], place.env)).rejects.toThrow(/^jwt_minutes: /)
+    for (const bad of ['0', '43201', 'soon', '-5']) {
+      await expect(cli(['realm', 'settings', '--data', place.data, `renew_grace_minutes=${bad}`], place.env)).rejects.toThrow(/^renew_grace_minutes: /)
+    }
     await expect(cli(['realm', 'settings', '--data', place.data, 'login_urls=ftp://x'], place.env)).rejects.toThrow(/login_urls: "ftp:\/\/x" must be http or https/)
     const now = JSON.parse(await cli(['realm', 'settings', '--data', place.data], place.env))
     expect(now.name).toBe('Acme')
     expect(now.signup).toBe('open')
+    // The renewal grace: shown (null: the token lifetime), set in range, and back to the default when empty.
+    expect(now.renew_grace_minutes).toBeNull()
+    expect(JSON.parse(await cli(['realm', 'settings', '--data', place.data, 'renew_grace_minutes=43200'], place.env)).renew_grace_minutes).toBe(43200)
+    expect(JSON.parse(await cli(['realm', 'settings', '--data', place.data, 'renew_grace_minutes=1'], place.env)).renew_grace_minutes).toBe(1)
+    expect(JSON.parse(await cli(['realm', 'settings', '--data', place.data, 'renew_grace_minutes='], place.env)).renew_grace_minutes).toBeNull()
   })
 
   it('keys rotate publishes a new key that signs later', async () => {

@@ -67,13 +67,62 @@ describe.each(DIALECTS)('tokens, JWKS and renewal on %s', (dialect) => {
     }
   })
 
-  it('renews an expired token while its session lives', async () => {
+  /** The clock at `seconds` after the token's `exp`. */
+  const afterExp = (token: string, seconds: number) => {
+    const exp = claimsOf(token).exp as number
+    server.booted.services.clock = () => new Date((exp + seconds) * 1000)
+  }
+
+  it('renews an expired token within the grace after its exp (by default the token lifetime, 60 minutes)', async () => {
     const { token } = await loggedIn(server, 'expired@example.com')
-    setClock(2 * 3600_000)
+    afterExp(token, 30 * 60)
     try {
       expect((await renew(server, token)).status).toBe(200)
     } finally {
       setClock(0)
+    }
+  })
+
+  it('an expired token past the grace no longer renews, though its session lives: 401 token_too_old', async () => {
+    const { browser, token } = await loggedIn(server, 'too-old@example.com')
+    afterExp(token, 60 * 60 + 1)
+    try {
+      const res = await renew(server, token)
+      expect(res.status).toBe(401)
+      expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"')
+      expect(await readJson(res)).toEqual({ error: 'token_too_old', message: 'This token expired too long ago to be renewed; log in again.' })
+      // The LoginRocket session is untouched: the browser logs straight back in with a fresh token.
+      const again = await browser.get(`/login?redirect_uri=${encodeURIComponent(APP)}`)
+      expect(again.status).toBe(303)
+      expect(claimsOf(tokenFrom(again)).sid).toBe(claimsOf(token).sid)
+    } finally {
+      setClock(0)
+    }
+  })
+
+  it('renews up to the last second of the grace and not one second after', async () => {
+    const { token } = await loggedIn(server, 'boundary@example.com')
+    try {
+      afterExp(token, 60 * 60)
+      expect((await renew(server, token)).status).toBe(200)
+      afterExp(token, 60 * 60 + 1)
+      expect((await renew(server, token)).status).toBe(401)
+    } finally {
+      setClock(0)
+    }
+  })
+
+  it('follows the realm’s renew_grace_minutes', async () => {
+    await server.settings('renew_grace_minutes=5')
+    try {
+      const { token } = await loggedIn(server, 'short-grace@example.com')
+      afterExp(token, 5 * 60)
+      expect((await renew(server, token)).status).toBe(200)
+      afterExp(token, 5 * 60 + 1)
+      expect(await readJson(await renew(server, token))).toMatchObject({ error: 'token_too_old' })
+    } finally {
+      setClock(0)
+      await server.settings('renew_grace_minutes=')
     }
   })
 
@@ -86,12 +135,17 @@ describe.each(DIALECTS)('tokens, JWKS and renewal on %s', (dialect) => {
   })
 
   it('answers 401 once the session lifetime is over', async () => {
-    const { token } = await loggedIn(server, 'lifetime@example.com')
-    setClock(31 * 24 * 3600_000)
+    // A session shorter than the token's life plus its grace, so that the session's end is what refuses it.
+    await server.settings('session_minutes=90')
     try {
-      expect((await renew(server, token)).status).toBe(401)
+      const { token } = await loggedIn(server, 'lifetime@example.com')
+      setClock(91 * 60_000)
+      const res = await renew(server, token)
+      expect(res.status).toBe(401)
+      expect(await readJson(res)).toMatchObject({ error: 'session_ended' })
     } finally {
       setClock(0)
+      await server.settings('session_minutes=43200')
     }
   })
 

@@ -96,6 +96,30 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     expect(after.headers.get('location')).toContain(`${lr.url}/login?redirect_uri=`)
   })
 
+  it('an app cookie whose token expired past the renewal grace is dropped, and the live LoginRocket session logs the browser back in through /login', async () => {
+    const { inApp, atLr } = await signUpThroughApp('too-old@example.com')
+    const before = inApp.cookies.get('arToken')!
+
+    // Past the token's 60 minutes and the 60-minute grace that follows them; the LoginRocket session lives 30 days.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 121 * 60_000)
+    const toLogin = await inApp.get('/private')
+    expect(toLogin.status).toBe(302)
+    expect(inApp.cookies.has('arToken')).toBe(false)
+    const loginUrl = new URL(toLogin.headers.get('location')!)
+    expect(loginUrl.origin + loginUrl.pathname).toBe(`${lr.url}/login`)
+
+    // LoginRocket signs the browser straight back in, without a form.
+    const back = await atLr.get(loginUrl.pathname + loginUrl.search)
+    expect(back.status).toBe(303)
+    const landed = await inApp.get(back.headers.get('location')!)
+    expect(landed.headers.get('location')).toBe('/private')
+    const page = await inApp.get('/private')
+    expect(page.status).toBe(200)
+    expect(await readJson(page)).toEqual({ user: 'Dave Smith', email: 'too-old@example.com' })
+    expect(inApp.cookies.get('arToken')).not.toBe(before)
+  })
+
   it("fullLogout ends both the app's and LoginRocket's session", async () => {
     const { inApp, atLr } = await signUpThroughApp('fulllogout@example.com')
     const toLr = await inApp.get('/logout')

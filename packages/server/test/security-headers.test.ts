@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
@@ -103,12 +104,24 @@ describe.each(DIALECTS)('security headers on %s', (dialect) => {
   })
 
   it('errors raised before the realm is known carry the headers too', async () => {
+    const unknownHost = await new Promise<Response>((resolve, reject) => {
+      const req = request(`${server.url}/login`, { headers: { host: 'unknown.example.test' } }, (res) => {
+        res.resume()
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v)
+        resolve(new Response(null, { status: res.statusCode!, headers }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(unknownHost.status).toBe(404)
+    expectPage(unknownHost, 'unknown host')
     const tooLarge = await fetch(`${server.url}/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `email=${'a'.repeat(3 * 1024 * 1024)}`,
     })
-    expect(tooLarge.status).toBe(400)
+    expect(tooLarge.status).toBe(413)
     expectPage(tooLarge, 'body over the limit')
   })
 

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
 import { applyAssignments } from '../services/realm-settings.js'
-import { createRealm } from '../services/realms.js'
+import { createRealm, updateRealmSettings } from '../services/realms.js'
 
 const USAGE = `Usage:
   airlock start [--port 4000] [--data ./.airlock] [--public-url URL]
@@ -151,7 +151,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
       const realm = await realmFor(booted, values.realm)
       const settings = applyAssignments(realm.settings, rest)
       if (rest.length > 0) {
-        await booted.services.realms.updateSettings(realm.id, settings, booted.services.clock())
+        await updateRealmSettings(booted.services, realm, settings, booted.services.clock())
         const changed = [...new Set(rest.map((assignment) => assignment.split('=')[0]!))]
         await booted.services.events.record({ type: 'admin.realm.updated', realmId: realm.id, data: { changed, via: 'cli' } }, booted.services.clock())
       }

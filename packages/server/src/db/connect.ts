@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -47,9 +47,26 @@ function statementCache(database: SQLite.Database): (sql: string) => SQLite.Stat
   }
 }
 
+/**
+ * The database file, created readable by its owner only: it holds CSRF keys, sessions and live reset links.
+ * SQLite would create it 0644 (less the umask), and creates its -wal and -shm files with the database's mode.
+ */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return
+    throw error
+  }
+  // The umask may have taken bits away (a umask of 0277 would leave it unwritable): exactly 0600.
+  chmodSync(file, 0o600)
+}
+
 function openSqlite(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const database = new SQLite(join(dataDir, 'airlock.db'))
+  const file = join(dataDir, 'airlock.db')
+  createPrivateFile(file)
+  const database = new SQLite(file)
   database.pragma('journal_mode = WAL')
   // FULL: a committed signup or password change survives a power cut, not just a crash.
   database.pragma('synchronous = FULL')

@@ -1,14 +1,19 @@
 /** Stable error codes, each with the HTTP status it maps to. */
 export const ERROR_STATUS = {
   bad_request: 400,
+  too_many_fields: 400,
   invalid_setting: 400,
   invalid_redirect_uri: 400,
   csrf_failed: 403,
   forbidden: 403,
   session_ended: 401,
+  /** POST /connect/renew: the token expired longer ago than the realm's renew_grace_minutes. */
+  token_too_old: 401,
   invalid_token: 401,
   not_found: 404,
   realm_not_found: 404,
+  form_too_large: 413,
+  unsupported_form: 415,
   rate_limited: 429,
   database_unavailable: 503,
 } as const

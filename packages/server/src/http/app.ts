@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { AppError } from '../errors/app-error.js'
 import { adminPortalOnly, adminRoutes } from '../routes/admin/index.js'
@@ -19,6 +18,7 @@ import { signupRoutes } from '../routes/hosted/signup.js'
 import { verifyRoutes } from '../routes/hosted/verify.js'
 import type { Services } from '../services/index.js'
 import { csrfProtection } from './csrf.js'
+import { formLimit } from './form-limit.js'
 import type { AppEnv } from './env.js'
 import { errorHandler } from './errors.js'
 import { resolveRealm } from './realm.js'
@@ -56,14 +56,16 @@ export function createApp(services: Services, options: AppOptions) {
     c.set('clientIp', forwarded || peer)
     await next()
   })
-  // First, so that every answer has them, even the errors raised before the realm is known (an unknown host, a
-  // body over the limit); it reads the realm, when there is one, after the request.
+  // First, so that every answer has them, even the errors raised before the realm is known (an unknown host);
+  // it reads the realm, when there is one, after the request.
   app.use(securityHeaders())
   app.route('/', healthRoutes(services))
   app.route('/', assetRoutes())
 
-  app.use(bodyLimit({ maxSize: 2 * 1024 * 1024, onError: () => { throw new AppError('bad_request', 'That form was too large to send.') } }))
   app.use(resolveRealm(services, options.trustProxy))
+  // Before anything reads a body (the CSRF check and the rate limiter parse forms), and after the realm is known,
+  // so that a refusal is the realm's error page.
+  app.use(formLimit())
   app.route('/', jwksRoutes(services))
   app.route('/', renewRoutes(services))
   // The admin portal is on the server's public URL only: elsewhere it is not found, before any form check.

@@ -44,7 +44,7 @@ export function errorHandler(logger: Logger) {
     const wantsJson = c.req.path.startsWith('/connect/') || c.req.path === '/healthz'
     let appError: AppError
     if (error instanceof AppError) appError = error
-    else if (error instanceof HTTPException && error.status === 413) appError = new AppError('bad_request', 'That form was too large to send.')
+    else if (error instanceof HTTPException && error.status === 413) appError = new AppError('form_too_large', 'That form was too large to send.')
     else if (error instanceof HTTPException && error.status < 500) appError = new AppError('bad_request', 'That request could not be read.')
     else if (isUnstorableText(error)) appError = new AppError('bad_request', 'That request could not be read: it contains characters that are not allowed.')
     else if (isDatabaseDown(error)) {
@@ -73,6 +73,8 @@ function titleFor(error: AppError): string {
       return 'Page not found'
     case 'rate_limited':
       return 'Too many attempts'
+    case 'form_too_large':
+      return 'That form is too large'
     case 'database_unavailable':
       return 'Temporarily unavailable'
     default:

@@ -26,10 +26,16 @@ export interface MailerOptions {
 }
 
 const LINK = /https?:\/\/\S+/g
+/** A link's secret: `token=` in the query of every reset, verification and invitation link. */
+const SECRET = /([?&]token=)[^&\s#]+/g
+
+/** The text with every link's secret replaced: what the delivery log keeps of a mail that was sent. */
+const withSecretsHidden = (text: string): string => text.replace(SECRET, '$1[hidden]')
 
 /**
  * SMTP through nodemailer when AIRLOCK_SMTP_URL is set. Otherwise an outbox: each mail is stored and its
- * links are logged, so a first run works without a mail server. Every mail is recorded either way.
+ * links are logged, so a first run works without a mail server. Every mail is recorded either way; with SMTP
+ * without its links' secrets (only the recipient needs them, and the database is no place for live links).
  */
 export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOptions): Mailer {
   // Loaded only with SMTP: a server with an outbox never pays for nodemailer's modules at start.
@@ -52,7 +58,7 @@ export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOpti
         error = (failure as Error).message.slice(0, 500)
         logger.error({ to, subject, error }, 'mail delivery failed')
       }
-      await mails.insert({ ...mail, to, subject, createdAt: clock(), sentAt: error ? null : clock(), error })
+      await mails.insert({ ...mail, to, subject, text: withSecretsHidden(mail.text), createdAt: clock(), sentAt: error ? null : clock(), error })
     },
   }
 }

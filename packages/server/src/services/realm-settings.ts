@@ -38,6 +38,11 @@ export const realmSettingsSchema = z.strictObject({
   login_urls: z.array(z.string().transform(loginUrl)).max(20).default([]),
   jwt_minutes: z.number().int().min(1).max(24 * 60).default(60),
   session_minutes: z.number().int().min(5).max(366 * 24 * 60).default(30 * 24 * 60),
+  /**
+   * How long after its `exp` a token may still be renewed (POST /connect/renew); null: `jwt_minutes`. Past it a
+   * token copied from a log or a stolen cookie is worthless, while the browser's LoginRocket session still logs it in.
+   */
+  renew_grace_minutes: z.number().int().min(1).max(30 * 24 * 60).nullable().default(null),
   jwt_algo: z.enum(['rs256', 'hs256']).default('rs256'),
   issuer: z.string().trim().min(1).max(200).nullable().default(null),
   color: z
@@ -56,17 +61,20 @@ export const realmSettingsSchema = z.strictObject({
 export type RealmSettings = z.infer<typeof realmSettingsSchema>
 export const SETTING_NAMES = Object.keys(realmSettingsSchema.shape) as (keyof RealmSettings)[]
 
-const NUMERIC = new Set(['jwt_minutes', 'session_minutes'])
+const NUMERIC = new Set(['jwt_minutes', 'session_minutes', 'renew_grace_minutes'])
 const LISTS = new Set(['login_urls', 'permissions', 'new_owner_permissions', 'new_member_permissions'])
-const NULLABLE = new Set(['issuer', 'logo_url'])
+const NULLABLE = new Set(['issuer', 'logo_url', 'renew_grace_minutes'])
 
 /** A setting as typed on a command line (`KEY=VALUE`) in the type the schema wants. */
 function fromText(name: string, value: string): unknown {
   if (LISTS.has(name)) return value.split(',').map((v) => v.trim()).filter(Boolean)
-  if (NUMERIC.has(name)) return /^\d+$/.test(value) ? Number(value) : value
   if (NULLABLE.has(name) && value === '') return null
+  if (NUMERIC.has(name)) return /^\d+$/.test(value) ? Number(value) : value
   return value
 }
+
+/** Minutes after a token's `exp` during which it still renews: the realm's setting, else its token lifetime. */
+export const renewGraceMinutes = (settings: RealmSettings): number => settings.renew_grace_minutes ?? settings.jwt_minutes
 
 /** Validates settings; the first problem becomes an `invalid_setting` error that names the setting. */
 export function validateSettings(input: unknown): RealmSettings {

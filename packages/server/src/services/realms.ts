@@ -2,7 +2,7 @@ import { newId } from '../crypto/ids.js'
 import type { Realm } from '../db/repositories/realms.js'
 import { AppError } from '../errors/app-error.js'
 import type { Services } from './index.js'
-import { validateSettings } from './realm-settings.js'
+import { validateSettings, type RealmSettings } from './realm-settings.js'
 
 /** A new realm served at its own LoginRocket URL (an origin on its own host), with its keys. */
 export async function createRealm(services: Services, name: string | undefined, url: string | undefined): Promise<Realm> {
@@ -27,4 +27,14 @@ export async function createRealm(services: Services, name: string | undefined, 
   const realm = (await services.realms.byId(id))!
   await services.keys.ensure(realm, now)
   return realm
+}
+
+/**
+ * Saves a realm's settings: the one way the CLI and the portal change them. A switch of `jwt_algo` needs a live key
+ * of the new algorithm before the next token is signed, so the key comes first (a key the realm never signs with
+ * is harmless; settings that name an algorithm without a key would fail every login).
+ */
+export async function updateRealmSettings(services: Services, realm: Realm, settings: RealmSettings, now: Date): Promise<void> {
+  await services.keys.ensure({ ...realm, name: settings.name, settings }, now)
+  await services.realms.updateSettings(realm.id, settings, now)
 }

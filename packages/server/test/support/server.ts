@@ -8,6 +8,7 @@ import { boot, type Booted } from '../../src/bootstrap.js'
 import { loadConfig } from '../../src/config/load.js'
 import { createApp } from '../../src/http/app.js'
 import { applyAssignments } from '../../src/services/realm-settings.js'
+import { updateRealmSettings } from '../../src/services/realms.js'
 import { freshPostgres } from './dialects.js'
 
 export function freePort(): Promise<number> {
@@ -78,7 +79,7 @@ export async function startServer({
     async settings(...assignments) {
       const { services } = booted
       const realm = (await services.realms.byId(booted.realm.id))!
-      await services.realms.updateSettings(realm.id, applyAssignments(realm.settings, assignments), services.clock())
+      await updateRealmSettings(services, realm, applyAssignments(realm.settings, assignments), services.clock())
     },
     async close() {
       ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()

@@ -4,6 +4,7 @@ import { recordAdminEvent } from '../../http/events.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { validateSettings } from '../../services/realm-settings.js'
+import { updateRealmSettings } from '../../services/realms.js'
 import { field, type FieldErrors } from '../../services/validation.js'
 import { AdminIntegrationPage } from '../../views/pages/admin-integration.js'
 import { requireAdmin } from './guard.js'
@@ -66,7 +67,7 @@ export function adminIntegrationRoutes(services: Services) {
     const url = settings.login_urls.at(-1)!
     // Already there (as typed, or the same once normalised): nothing to change.
     if (!realm.settings.login_urls.includes(url)) {
-      await services.realms.updateSettings(realm.id, settings, services.clock())
+      await updateRealmSettings(services, realm, settings, services.clock())
       await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed: ['login_urls'], added_login_url: url } })
     }
     return c.redirect(`/admin/realms/${realm.id}/integration?added=${encodeURIComponent(url)}`, 303)

@@ -4,7 +4,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'
 import { applyAssignments, SETTING_NAMES, type RealmSettings } from '../../services/realm-settings.js'
-import { createRealm } from '../../services/realms.js'
+import { createRealm, updateRealmSettings } from '../../services/realms.js'
 import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../services/validation.js'
 import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
@@ -74,9 +74,7 @@ export function adminRealmRoutes(services: Services) {
     const now = services.clock()
     const changed = SETTING_NAMES.filter((name) => JSON.stringify(settings[name]) !== JSON.stringify(realm.settings[name]))
     if (changed.length > 0) {
-      await services.realms.updateSettings(realm.id, settings, now)
-      // A switch of algorithm needs a key of the new one before the next token.
-      await services.keys.ensure({ ...realm, name: settings.name, settings }, now)
+      await updateRealmSettings(services, realm, settings, now)
       await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed } })
     }
     return c.redirect(`/admin/realms/${realm.id}/settings?saved=1`, 303)

@@ -1,26 +1,35 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { ERROR_STATUS } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
+import { renewGraceMinutes } from '../../services/realm-settings.js'
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/
 
 /**
- * POST /connect/renew: a fresh token for a token this realm signed (even expired) whose LoginRocket session
- * is alive, with the user's current profile; 401 once the session has ended or the user is disabled.
+ * POST /connect/renew: a fresh token for a token this realm signed whose LoginRocket session is alive, with the
+ * user's current profile. An expired token renews only within the realm's grace after its `exp` (a token copied
+ * from a log must not stay good for the whole session): past it, 401 `token_too_old`, and the app sends the
+ * browser through /login, where its live session signs it straight back in. 401 `session_ended` once the session
+ * has ended or the user is disabled.
  */
 export function renewRoutes(services: Services) {
   const app = new Hono<AppEnv>()
   app.post('/connect/renew', async (c) => {
     const realm = c.get('realm')
     const now = services.clock()
-    const ended = () => {
+    const refuse = (error: 'session_ended' | 'token_too_old', message: string) => {
       c.header('WWW-Authenticate', 'Bearer realm="loginrocket", error="invalid_token"')
-      return c.json({ error: 'session_ended', message: 'The login session has ended; log in again.' }, 401)
+      return c.json({ error, message }, ERROR_STATUS[error])
     }
+    const ended = () => refuse('session_ended', 'The login session has ended; log in again.')
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
     if (!token) return ended()
     const claims = await services.tokens.verifyIgnoringExpiry(realm, c.get('loginrocketUrl'), token, now)
     if (!claims) return ended()
+    if (typeof claims.exp !== 'number' || now.getTime() > (claims.exp + renewGraceMinutes(realm.settings) * 60) * 1000) {
+      return refuse('token_too_old', 'This token expired too long ago to be renewed; log in again.')
+    }
     const session = await services.sessions.live(realm, String(claims.sid), now)
     if (!session || session.userId !== claims.sub) return ended()
     const user = await services.users.byId(realm, session.userId)

@@ -103,6 +103,14 @@ export const SETTING_GROUPS: { legend: string; settings: SettingSpec[] }[] = [
     legend: 'Tokens and sessions',
     settings: [
       { name: 'jwt_minutes', label: 'Token lifetime (minutes)', kind: 'number', min: 1, max: 1440, hint: '1 to 1440.' },
+      {
+        name: 'renew_grace_minutes',
+        label: 'Renewal grace after expiry (minutes)',
+        kind: 'number',
+        min: 1,
+        max: 30 * 24 * 60,
+        hint: '1 to 43200. How long after it expires a token may still be renewed; empty: the token lifetime.',
+      },
       { name: 'session_minutes', label: 'LoginRocket session lifetime (minutes)', kind: 'number', min: 5, max: 366 * 24 * 60, hint: '5 to 527040 (43200 is 30 days).' },
       { name: 'jwt_algo', label: 'Token algorithm' },
       { name: 'issuer', label: 'Issuer (iss)', hint: 'Empty: the realm’s LoginRocket URL.' },
