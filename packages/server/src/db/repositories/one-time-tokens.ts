@@ -36,21 +36,20 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
             .where('used_at', 'is', null)
             .execute()
         }
-        await trx
-          .insertInto('one_time_tokens')
-          .values({
-            id: token.id,
-            realm_id: token.realmId,
-            user_id: token.userId,
-            purpose: token.purpose,
-            token_hash: token.tokenHash,
-            email: token.email,
-            created_at: toDbTime(token.createdAt),
-            expires_at: toDbTime(token.expiresAt),
-            used_at: null,
-          })
-          .execute()
+        await insert(trx, token)
       })
+    },
+
+    /** Stores a new token next to the user's others of its purpose. */
+    async add(token: OneTimeToken & { tokenHash: string }): Promise<void> {
+      await insert(db, token)
+    },
+
+    /** Voids every unused token of the user in one statement, except those of the `keep` purposes. */
+    async voidAllForUser(userId: string, now: Date, keep: TokenPurpose[] = []): Promise<void> {
+      let query = db.updateTable('one_time_tokens').set({ used_at: toDbTime(now) }).where('user_id', '=', userId).where('used_at', 'is', null)
+      if (keep.length > 0) query = query.where('purpose', 'not in', keep)
+      await query.execute()
     },
 
     /** A usable token: right purpose, unused and unexpired. Reading it does not use it up. */
@@ -77,6 +76,23 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
       return Number(result.numUpdatedRows) === 1
     },
   }
+}
+
+function insert(db: Kysely<Database>, token: OneTimeToken & { tokenHash: string }) {
+  return db
+    .insertInto('one_time_tokens')
+    .values({
+      id: token.id,
+      realm_id: token.realmId,
+      user_id: token.userId,
+      purpose: token.purpose,
+      token_hash: token.tokenHash,
+      email: token.email,
+      created_at: toDbTime(token.createdAt),
+      expires_at: toDbTime(token.expiresAt),
+      used_at: null,
+    })
+    .execute()
 }
 
 function toToken(row: OneTimeTokenTable): OneTimeToken {

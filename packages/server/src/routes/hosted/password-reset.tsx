@@ -100,9 +100,9 @@ export function passwordResetRoutes(services: Services) {
       // Only reachable if the rules changed between the check above and here; the link is spent, so start over.
       return unusable(c, flow)
     }
-    // Whoever knew the old password is logged out everywhere; this browser gets a fresh session below.
-    await services.sessions.endOthers(realm, user.id, services.clock())
-    await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended' } })
+    // Whoever knew the old password is logged out everywhere and their links die; this browser gets a fresh session below.
+    await services.credentials.passwordChanged(realm, changed.value, { ip: c.get('clientIp') }, services.clock())
+    await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended', links: 'voided' } })
     let current = changed.value
     if (current.emailVerifiedAt === null) {
       const verified = await services.users.markEmailVerified(realm, current, current.email, services.clock())

@@ -8,7 +8,7 @@ import type { Services } from '../../services/index.js'
 import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
-import { readFlow, type Flow } from './flow.js'
+import { browserLogin, readFlow, type Flow } from './flow.js'
 
 /** "Check your email", with the button that sends the link again (login and signup show it too). */
 export function checkEmailPage(c: Context<AppEnv>, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
@@ -71,7 +71,13 @@ export function verifyRoutes(services: Services) {
         409,
       )
     }
-    if (email !== user.email) await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
+    if (email !== user.email) {
+      // A completed change: the old address's links and the other sessions end (this browser's stays, if it is theirs).
+      const browser = await browserLogin(c, services)
+      const keep = browser?.user.id === user.id ? browser.session : undefined
+      await services.credentials.emailChanged(realm, user, email, { ip: c.get('clientIp'), keep }, now)
+      await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
+    }
     await recordEvent(c, services, { type: 'user.email.verified', userId: user.id, data: { email } })
     return c.html(
       <MessagePage realm={realm} title="Email address confirmed" link={back}>
