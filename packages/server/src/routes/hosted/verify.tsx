@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { User } from '../../db/repositories/users.js'
+import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import { sendVerificationLink } from '../../services/account-mail.js'
@@ -94,12 +95,13 @@ export function verifyRoutes(services: Services) {
     const typed = field(await c.req.parseBody(), 'email')
     const email = cleanEmail(typed)
     if (emailProblem(email) === null && realm.settings.email_verification !== 'none') {
-      const user = await services.users.byEmail(realm, email)
-      if (user && user.state === 'active' && user.emailVerifiedAt === null) {
+      // After the answer, which is then the same, and as quick, whether the address is an unconfirmed account's.
+      afterResponse(c, services, 'verification mail', async () => {
+        const user = await services.users.byEmail(realm, email)
+        if (!user || user.state !== 'active' || user.emailVerifiedAt !== null) return
         await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
-        // Not awaited: the answer must not take longer when the address is an account's.
-        void recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
-      }
+        await recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
+      })
     }
     return checkEmailPage(c, flow, typed.slice(0, 300), 'resent')
   })
