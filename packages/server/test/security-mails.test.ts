@@ -55,12 +55,16 @@ describe.each(DIALECTS)('security mails on %s', (dialect) => {
     const attacker = new Client(server)
     await attacker.get(`/login?${back}`)
     expect((await attacker.post(`/login?${back}`, { email, password: PASSWORD })).status).toBe(303)
-    await attacker.get('/profile')
-    expect((await attacker.post('/profile/email', { email: to, email_password: PASSWORD })).status).toBe(303)
+    return { attacker, undo: await changeAddress(attacker, email, to) }
+  }
+
+  /** Changes the address of `client`'s user from `from` to `to` and confirms it there; returns the undo link mailed to `from`. */
+  async function changeAddress(client: Client, from: string, to: string): Promise<URL> {
+    await client.get('/profile')
+    expect((await client.post('/profile/email', { email: to, email_password: PASSWORD })).status).toBe(303)
     const verify = linkIn((await mailAbout(smtp, to, 'Confirm your new email address')).text, server.url, '/verify')
-    expect((await attacker.get(path(verify))).status).toBe(200)
-    const mail = await mailAbout(smtp, email, 'email address of your')
-    return { attacker, undo: linkIn(mail.text, server.url, '/email/undo') }
+    expect((await client.get(path(verify))).status).toBe(200)
+    return linkIn((await mailAbout(smtp, from, 'email address of your')).text, server.url, '/email/undo')
   }
 
   it('a password changed on the profile is mailed to the owner, with a link to reset it and no secret', async () => {
@@ -180,6 +184,19 @@ describe.each(DIALECTS)('security mails on %s', (dialect) => {
     expect((await browser.post('/email/undo', { token: undo.searchParams.get('token')! })).status).toBe(303)
     expect(await emailOf(owner.userId)).toBe(owner.email)
     expect(await loggedIn(attacker)).toBe(false)
+  })
+
+  it('the attacker’s own undo link, after a second change, doesn’t void the owner’s', async () => {
+    const owner = await signUp(server, 'undo-second@example.com')
+    const { attacker, undo } = await takeOver(owner.email, 'undo-second-a@evil.test')
+    const theirs = await changeAddress(attacker, 'undo-second-a@evil.test', 'undo-second-b@evil.test')
+    const browser = new Client(server)
+    await browser.get(path(theirs))
+    expect((await browser.post('/email/undo', { token: theirs.searchParams.get('token')! })).status).toBe(303)
+    expect(await emailOf(owner.userId)).toBe('undo-second-a@evil.test')
+    await browser.get(path(undo))
+    expect((await browser.post('/email/undo', { token: undo.searchParams.get('token')! })).status).toBe(303)
+    expect(await emailOf(owner.userId)).toBe(owner.email)
   })
 
   it('an undo whose address another account took meanwhile says so, and still ends every session', async () => {

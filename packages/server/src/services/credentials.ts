@@ -41,11 +41,12 @@ export function credentialService(deps: CredentialDeps) {
   const mail = { mailer: deps.mailer, logger: deps.logger }
 
   /**
-   * Voids the user's links and ends their sessions but `by.keep`. Undo links survive unless `undoLinksToo`:
-   * they are the former owner's way back, and whoever took the account must not be able to void them.
+   * Voids the user's links and ends their sessions but `by.keep`. Undo links survive (those made before
+   * `undoLinksBefore`, when given): they are former owners' way back, and whoever took the account must not be
+   * able to void them, not even with an undo link of their own, which is always newer than the owner's.
    */
-  async function changed(realm: Realm, userId: string, reason: string, by: ChangedBy, now: Date, undoLinksToo = false): Promise<void> {
-    await deps.tokens.voidAllForUser(userId, now, undoLinksToo ? [] : ['email_change_undo'])
+  async function changed(realm: Realm, userId: string, reason: string, by: ChangedBy, now: Date, undoLinksBefore?: Date): Promise<void> {
+    await deps.tokens.voidAllForUser(userId, now, { purpose: 'email_change_undo', createdBefore: undoLinksBefore })
     const ended = await deps.sessions.endAllForUser(realm.id, userId, now, by.keep?.id)
     for (const sessionId of ended) {
       await deps.events.record({ type: 'session.deleted', realmId: realm.id, userId, sessionId, ip: by.ip, adminId: by.adminId, data: { reason } }, now)
@@ -74,22 +75,23 @@ export function credentialService(deps: CredentialDeps) {
     },
 
     /** The undo link's user and the address it restores, while the link is usable in this realm; looking does not use it up. */
-    async peekUndo(realm: Realm, secret: string | undefined, now: Date): Promise<{ user: User; email: string } | null> {
+    async peekUndo(realm: Realm, secret: string | undefined, now: Date): Promise<{ user: User; email: string; createdAt: Date } | null> {
       const link = await deps.links.peek('email_change_undo', secret, now)
       if (!link || link.realmId !== realm.id || !link.userId || !link.email) return null
       const user = await deps.users.byId(realm.id, link.userId)
-      return user ? { user, email: link.email } : null
+      return user ? { user, email: link.email, createdAt: link.createdAt } : null
     },
 
     /**
      * Uses an undo link: the former address comes back (confirmed: its owner opened the link), unless another
-     * account took it meanwhile; either way every session ends and every link dies. When the address came back,
-     * a fresh reset link lets its owner choose a new password at once.
+     * account took it meanwhile; either way every session ends and every link dies but older undo links (after
+     * two changes, the first address has the better claim). When the address came back, a fresh reset link lets
+     * its owner choose a new password at once.
      */
     async undoEmailChange(realm: Realm, secret: string, by: ChangedBy, now: Date): Promise<UndoOutcome> {
       const found = await this.peekUndo(realm, secret, now)
       if (!found || !(await deps.links.consume('email_change_undo', secret, now))) return { ok: false, reason: 'unusable' }
-      const { user, email } = found
+      const { user, email, createdAt } = found
       let restored = false
       if (!(await deps.users.emailTaken(realm.id, email, user.id))) {
         // The unique index decides a race for the address; the loser is told it was taken.
@@ -101,7 +103,7 @@ export function credentialService(deps: CredentialDeps) {
           },
         )
       }
-      await changed(realm, user.id, 'email_change_undone', by, now, true)
+      await changed(realm, user.id, 'email_change_undone', by, now, createdAt)
       if (!restored) return { ok: false, reason: 'taken', user, email }
       const resetSecret = await deps.links.create('password_reset', { realmId: realm.id, userId: user.id, email }, now)
       return { ok: true, user: { ...user, email, emailVerifiedAt: now, updatedAt: now }, email, resetSecret }

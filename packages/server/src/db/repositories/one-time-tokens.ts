@@ -45,11 +45,24 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
       await insert(db, token)
     },
 
-    /** Voids every unused token of the user in one statement, except those of the `keep` purposes. */
-    async voidAllForUser(userId: string, now: Date, keep: TokenPurpose[] = []): Promise<void> {
-      let query = db.updateTable('one_time_tokens').set({ used_at: toDbTime(now) }).where('user_id', '=', userId).where('used_at', 'is', null)
-      if (keep.length > 0) query = query.where('purpose', 'not in', keep)
-      await query.execute()
+    /** Voids every unused token of the user in one statement, except those of `keep.purpose` (made before `keep.createdBefore`, if given). */
+    async voidAllForUser(userId: string, now: Date, keep?: { purpose: TokenPurpose; createdBefore?: Date }): Promise<void> {
+      await db
+        .updateTable('one_time_tokens')
+        .set({ used_at: toDbTime(now) })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .$if(keep !== undefined, (query) =>
+          query.where((eb) =>
+            eb.not(
+              eb.and([
+                eb('purpose', '=', keep!.purpose),
+                ...(keep!.createdBefore ? [eb('created_at', '<', toDbTime(keep!.createdBefore))] : []),
+              ]),
+            ),
+          ),
+        )
+        .execute()
     },
 
     /** A usable token: right purpose, unused and unexpired. Reading it does not use it up. */
