@@ -70,10 +70,10 @@ export interface OneTimeTokenTable {
   id: string
   realm_id: string | null
   user_id: string | null
-  purpose: 'password_reset' | 'email_verification' | 'admin_setup'
+  purpose: 'password_reset' | 'email_verification' | 'admin_setup' | 'email_change_undo'
   /** SHA-256 of the token in the link. */
   token_hash: string
-  /** The address a verification link confirms. */
+  /** The address a verification link confirms; for an undo link, the address it restores. */
   email: string | null
   created_at: DbTime
   expires_at: DbTime

@@ -8,6 +8,7 @@ import { renewRoutes } from '../routes/connect/renew.js'
 import { healthRoutes } from '../routes/health.js'
 import { loginRoutes } from '../routes/hosted/login.js'
 import { logoutRoutes } from '../routes/hosted/logout.js'
+import { emailUndoRoutes } from '../routes/hosted/email-undo.js'
 import { passwordResetRoutes } from '../routes/hosted/password-reset.js'
 import { profileRoutes } from '../routes/hosted/profile.js'
 import { accountsRoutes } from '../routes/hosted/accounts.js'
@@ -78,6 +79,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.route('/', logoutRoutes(services))
   app.route('/', passwordResetRoutes(services))
   app.route('/', verifyRoutes(services))
+  app.route('/', emailUndoRoutes(services))
   app.route('/', profileRoutes(services))
   app.route('/', accountsRoutes(services))
   app.route('/', accountManageRoutes(services))

@@ -13,7 +13,7 @@ function lifetimeText(ms: number): string {
 }
 
 /** A link to a LoginRocket page with a single-use secret, and the app's `redirect_uri` when one was carried. */
-export function secretLink(loginrocketUrl: string, path: '/reset' | '/verify' | '/invitations/accept', secret: string, redirectUri?: string): string {
+export function secretLink(loginrocketUrl: string, path: '/reset' | '/verify' | '/invitations/accept' | '/email/undo', secret: string, redirectUri?: string): string {
   const url = new URL(path, loginrocketUrl)
   url.searchParams.set('token', secret)
   if (redirectUri) url.searchParams.set('redirect_uri', redirectUri)

@@ -1,6 +1,7 @@
 import type { Realm } from '../db/repositories/realms.js'
 import type { SessionDetails, SessionRepository } from '../db/repositories/sessions.js'
 import { normalizeEmail, type User, type UserChanges, type UserRepository } from '../db/repositories/users.js'
+import type { ChangedBy, CredentialService } from './credentials.js'
 import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from './validation.js'
 
 export const USERS_PER_PAGE = 50
@@ -51,7 +52,7 @@ function canonicalLocale(value: string): string | null {
  * What the admin portal does to a realm's users beyond the LoginRocket pages: search, edits with the signup
  * rules, disabling (which ends their sessions), revoking sessions and deleting.
  */
-export function adminUserService(users: UserRepository, sessions: SessionRepository) {
+export function adminUserService(users: UserRepository, sessions: SessionRepository, credentials: CredentialService) {
   return {
     async search(realm: Realm, rawQuery: string, page: number): Promise<UserSearch> {
       // Control characters can't be in what we search (and PostgreSQL refuses NUL).
@@ -67,10 +68,10 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
 
     /**
      * Saves the edit form: the signup rules for each field the realm uses (hidden fields are left as they are),
-     * email and username unique in the realm. A new address (not just a change of case) is unconfirmed, and the
-     * links mailed to the old one stop working. Returns the changed fields' names.
+     * email and username unique in the realm. A new address (not just a change of case) is unconfirmed, and is a
+     * change of credentials: the user's links stop working and their sessions end. Returns the changed fields' names.
      */
-    async update(realm: Realm, user: User, input: UserEdit, now: Date): Promise<Outcome<{ user: User; changed: string[] }>> {
+    async update(realm: Realm, user: User, input: UserEdit, by: ChangedBy, now: Date): Promise<Outcome<{ user: User; changed: string[] }>> {
       const { name_field: nameField, username_field: usernameField } = realm.settings
       const errors: FieldErrors = {}
       const email = cleanEmail(input.email)
@@ -123,8 +124,7 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
       if (changed.length === 0) return { ok: true, value: { user, changed } }
 
       try {
-        if (newAddress) await users.updateVoidingLinks(realm.id, user.id, changes, now)
-        else await users.update(realm.id, user.id, changes, now)
+        await users.update(realm.id, user.id, changes, now)
       } catch (error) {
         // Another change took the address or username meanwhile: the unique indexes decide.
         const clash: FieldErrors = {}
@@ -133,13 +133,14 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
         if (Object.keys(clash).length > 0) return { ok: false, errors: clash }
         throw error
       }
+      if (newAddress) await credentials.emailChanged(realm, user, email, by, now)
       return { ok: true, value: { user: { ...user, ...changes, updatedAt: now }, changed } }
     },
 
     /** Disables or enables a user; disabling ends their live sessions (returned), so their apps log them out at the next renewal. */
     async setState(realm: Realm, user: User, state: User['state'], now: Date): Promise<string[]> {
       if (state !== user.state) await users.update(realm.id, user.id, { state }, now)
-      return state === 'inactive' ? sessions.endLiveOfUser(realm.id, user.id, now) : []
+      return state === 'inactive' ? sessions.endAllForUser(realm.id, user.id, now) : []
     },
 
     liveSessions(realm: Realm, user: User, now: Date): Promise<SessionDetails[]> {
@@ -156,7 +157,7 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
 
     /** Ends every live session of the user; returns their ids. */
     revokeAll(realm: Realm, user: User, now: Date): Promise<string[]> {
-      return sessions.endLiveOfUser(realm.id, user.id, now)
+      return sessions.endAllForUser(realm.id, user.id, now)
     },
 
     /** True when `typed` is the user's email (as emails compare), the delete form's confirmation. */

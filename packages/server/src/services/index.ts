@@ -17,6 +17,7 @@ import { DEFAULT_EVENT_RETENTION_DAYS, eventService } from './events.js'
 import { adminService } from './admins.js'
 import { adminUserService } from './admin-users.js'
 import { accountService } from './accounts.js'
+import { credentialService } from './credentials.js'
 import { invitationService } from './invitations.js'
 import { keyService } from './keys.js'
 import { linkService } from './links.js'
@@ -47,7 +48,15 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const mails = mailRepository(kysely)
   const accountRepo = accountRepository(kysely, db.dialect)
   const accounts = accountService(accountRepo)
-  const links = linkService(oneTimeTokenRepository(kysely))
+  const tokens = oneTimeTokenRepository(kysely)
+  const links = linkService(tokens)
+  const users = userRepository(kysely)
+  const sessions = sessionRepository(kysely)
+  const events = eventService(eventRepository(kysely), { retentionDays: eventRetentionDays, logger })
+  const mailer = createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock })
+  /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
+  const loginrocketUrlOf = (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl
+  const credentials = credentialService({ tokens, sessions, users, links, events, mailer, logger, loginrocketUrlOf })
   return {
     db,
     logger,
@@ -59,17 +68,17 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     accountManagement: accountManagement(accountRepo),
     invitations: invitationService(invitationRepository(kysely), accountRepo),
     tokens: tokenService(keys, accounts),
-    sessions: sessionService(sessionRepository(kysely)),
-    users: userService(userRepository(kysely)),
-    adminUsers: adminUserService(userRepository(kysely), sessionRepository(kysely)),
+    sessions: sessionService(sessions),
+    users: userService(users),
+    adminUsers: adminUserService(users, sessions, credentials),
+    credentials,
     links,
-    events: eventService(eventRepository(kysely), { retentionDays: eventRetentionDays, logger }),
+    events,
     admins: adminService(adminRepository(kysely), links),
     mails,
-    mailer: createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock }),
+    mailer,
     serverSettings: serverSettingRepository(kysely),
-    /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
-    loginrocketUrlOf: (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl,
+    loginrocketUrlOf,
   }
 }
 

@@ -6,17 +6,24 @@ export const LIFETIME_MS: Record<TokenPurpose, number> = {
   password_reset: 30 * 60_000,
   email_verification: 24 * 60 * 60_000,
   admin_setup: 24 * 60 * 60_000,
+  email_change_undo: 7 * 24 * 60 * 60_000,
 }
 
 /**
- * Single-use links (password reset, email verification): 256 random bits in the link, only their hash
- * stored, expiring, and a newer link of the same kind voids the older ones.
+ * Purposes whose newer links leave the older ones working. Each undo link goes to a different former address,
+ * and a second email change (by whoever took the account) must not void the owner's way back.
+ */
+const STACKING: ReadonlySet<TokenPurpose> = new Set(['email_change_undo'])
+
+/**
+ * Single-use links (password reset, email verification, undoing an email change): 256 random bits in the link,
+ * only their hash stored, expiring, and a newer link of the same kind voids the older ones (except STACKING).
  */
 export function linkService(tokens: OneTimeTokenRepository) {
   return {
     async create(purpose: TokenPurpose, owner: { realmId: string | null; userId: string | null; email?: string | null }, now: Date): Promise<string> {
       const secret = newSecret()
-      await tokens.replace({
+      const record = {
         id: newId('ott'),
         realmId: owner.realmId,
         userId: owner.userId,
@@ -25,7 +32,8 @@ export function linkService(tokens: OneTimeTokenRepository) {
         createdAt: now,
         expiresAt: new Date(now.getTime() + LIFETIME_MS[purpose]),
         tokenHash: hashSecret(secret),
-      })
+      }
+      await (STACKING.has(purpose) ? tokens.add(record) : tokens.replace(record))
       return secret
     },
 

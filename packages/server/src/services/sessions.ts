@@ -37,10 +37,6 @@ export function sessionService(repo: SessionRepository) {
     end(session: LoginSession, now: Date): Promise<void> {
       return repo.end(session.realmId, session.id, now)
     },
-
-    endOthers(realm: Realm, userId: string, now: Date, keep?: LoginSession): Promise<void> {
-      return repo.endAllForUser(realm.id, userId, now, keep?.id)
-    },
   }
 }
 

@@ -36,21 +36,33 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
             .where('used_at', 'is', null)
             .execute()
         }
-        await trx
-          .insertInto('one_time_tokens')
-          .values({
-            id: token.id,
-            realm_id: token.realmId,
-            user_id: token.userId,
-            purpose: token.purpose,
-            token_hash: token.tokenHash,
-            email: token.email,
-            created_at: toDbTime(token.createdAt),
-            expires_at: toDbTime(token.expiresAt),
-            used_at: null,
-          })
-          .execute()
+        await insert(trx, token)
       })
+    },
+
+    /** Stores a new token next to the user's others of its purpose. */
+    async add(token: OneTimeToken & { tokenHash: string }): Promise<void> {
+      await insert(db, token)
+    },
+
+    /** Voids every unused token of the user in one statement, except those of `keep.purpose` (made before `keep.createdBefore`, if given). */
+    async voidAllForUser(userId: string, now: Date, keep?: { purpose: TokenPurpose; createdBefore?: Date }): Promise<void> {
+      await db
+        .updateTable('one_time_tokens')
+        .set({ used_at: toDbTime(now) })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .$if(keep !== undefined, (query) =>
+          query.where((eb) =>
+            eb.not(
+              eb.and([
+                eb('purpose', '=', keep!.purpose),
+                ...(keep!.createdBefore ? [eb('created_at', '<', toDbTime(keep!.createdBefore))] : []),
+              ]),
+            ),
+          ),
+        )
+        .execute()
     },
 
     /** A usable token: right purpose, unused and unexpired. Reading it does not use it up. */
@@ -77,6 +89,23 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
       return Number(result.numUpdatedRows) === 1
     },
   }
+}
+
+function insert(db: Kysely<Database>, token: OneTimeToken & { tokenHash: string }) {
+  return db
+    .insertInto('one_time_tokens')
+    .values({
+      id: token.id,
+      realm_id: token.realmId,
+      user_id: token.userId,
+      purpose: token.purpose,
+      token_hash: token.tokenHash,
+      email: token.email,
+      created_at: toDbTime(token.createdAt),
+      expires_at: toDbTime(token.expiresAt),
+      used_at: null,
+    })
+    .execute()
 }
 
 function toToken(row: OneTimeTokenTable): OneTimeToken {

@@ -82,16 +82,18 @@ export function sessionRepository(db: Kysely<Database>) {
         .execute()
     },
 
-    /** Ends every live session of a user except `keepId` (after a password change or reset). */
-    async endAllForUser(realmId: string, userId: string, now: Date, keepId?: string): Promise<void> {
+    /** Ends every live session of a user except `keepId` (after a change of credentials); returns the ids of those it ended. */
+    async endAllForUser(realmId: string, userId: string, now: Date, keepId?: string): Promise<string[]> {
       let query = db
         .updateTable('sessions')
         .set({ ended_at: toDbTime(now) })
         .where('realm_id', '=', realmId)
         .where('user_id', '=', userId)
         .where('ended_at', 'is', null)
+        .where('expires_at', '>', toDbTime(now))
       if (keepId) query = query.where('id', '!=', keepId)
-      await query.execute()
+      const rows = await query.returning('id').execute()
+      return rows.map((row) => row.id)
     },
 
     /** A user's live sessions, newest first. */
@@ -107,20 +109,6 @@ export function sessionRepository(db: Kysely<Database>) {
         .orderBy('id', 'desc')
         .execute()
       return rows.map((row) => ({ ...toSession(row), ip: row.ip, userAgent: row.user_agent }))
-    },
-
-    /** Ends every live session of a user; returns the ids of those it ended. */
-    async endLiveOfUser(realmId: string, userId: string, now: Date): Promise<string[]> {
-      const rows = await db
-        .updateTable('sessions')
-        .set({ ended_at: toDbTime(now) })
-        .where('realm_id', '=', realmId)
-        .where('user_id', '=', userId)
-        .where('ended_at', 'is', null)
-        .where('expires_at', '>', toDbTime(now))
-        .returning('id')
-        .execute()
-      return rows.map((row) => row.id)
     },
   }
 }

@@ -155,24 +155,6 @@ export function userRepository(db: Kysely<Database>) {
     },
 
     /**
-     * Applies `changes` and voids the user's unused password-reset and verification links, at once: a new address
-     * must not be confirmed, or a password reset, through a link that went to the old one.
-     */
-    async updateVoidingLinks(realmId: string, id: string, changes: UserChanges, now: Date): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('one_time_tokens')
-          .set({ used_at: toDbTime(now) })
-          .where('realm_id', '=', realmId)
-          .where('user_id', '=', id)
-          .where('purpose', 'in', ['password_reset', 'email_verification'])
-          .where('used_at', 'is', null)
-          .execute()
-        await trx.updateTable('users').set(changeSet(changes, now)).where('realm_id', '=', realmId).where('id', '=', id).execute()
-      })
-    },
-
-    /**
      * Deletes a user with everything that is only theirs: sessions, one-time links, memberships, and the accounts
      * that this leaves without members (with those accounts' invitations). Invitations they sent stay valid,
      * without an inviter. Events stay (they are the log). Returns the deleted accounts' ids, or null when there

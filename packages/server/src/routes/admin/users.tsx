@@ -103,7 +103,7 @@ export function adminUserRoutes(services: Services) {
     const { realm, user } = await target(c)
     const form = await c.req.parseBody()
     const input = Object.fromEntries(EDIT_FIELDS.map((name) => [name, field(form, name).slice(0, KEEP)])) as unknown as UserEdit
-    const outcome = await services.adminUsers.update(realm, user, input, services.clock())
+    const outcome = await services.adminUsers.update(realm, user, input, { ip: c.get('clientIp'), adminId: c.get('admin').admin.id }, services.clock())
     if (!outcome.ok) return userPage(c, realm, user, { edit: { values: { ...input }, errors: outcome.errors } }, 422)
     const { changed } = outcome.value
     if (changed.length > 0) await record(c, realm, user, { type: 'user.updated', data: { changed } })

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import { sendPasswordReset } from '../../services/account-mail.js'
@@ -15,7 +16,7 @@ const MINUTES = Math.round(LIFETIME_MS.password_reset / 60_000)
 /**
  * Forgot password and reset:
  * - GET/POST /forgot asks for an email and mails a single-use link to the account with that address, if any;
- *   the answer is the same page, status and (nearly) time either way, so it tells nobody who has an account.
+ *   the answer is the same page, status and time either way (the lookup, link and mail come after it), so it tells nobody who has an account.
  * - GET /reset?token= shows the new-password form while the link is usable; POST /reset sets the password,
  *   uses the link up, ends every other session, confirms the email (the mail reached its owner) and logs in.
  */
@@ -57,12 +58,14 @@ export function passwordResetRoutes(services: Services) {
         422,
       )
     }
-    const user = await services.users.byEmail(realm, email)
-    if (user && user.state === 'active') {
+    // The answer is the same page, made the same way, whether the address has an account: the lookup, the link
+    // and the mail come after it, so it doesn't take longer either.
+    afterResponse(c, services, 'password reset mail', async () => {
+      const user = await services.users.byEmail(realm, email)
+      if (!user || user.state !== 'active') return
       await sendPasswordReset(services, realm, c.get('loginrocketUrl'), user, services.clock(), flow.hidden.redirect_uri)
-      // Not awaited, like the mail: the answer must not take longer when the address exists.
-      void recordEvent(c, services, { type: 'user.password.resetting', userId: user.id })
-    }
+      await recordEvent(c, services, { type: 'user.password.resetting', userId: user.id })
+    })
     return c.html(<ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} />)
   })
 
@@ -100,9 +103,9 @@ export function passwordResetRoutes(services: Services) {
       // Only reachable if the rules changed between the check above and here; the link is spent, so start over.
       return unusable(c, flow)
     }
-    // Whoever knew the old password is logged out everywhere; this browser gets a fresh session below.
-    await services.sessions.endOthers(realm, user.id, services.clock())
-    await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended' } })
+    // Whoever knew the old password is logged out everywhere and their links die; this browser gets a fresh session below.
+    await services.credentials.passwordChanged(realm, changed.value, { ip: c.get('clientIp') }, services.clock())
+    await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended', links: 'voided' } })
     let current = changed.value
     if (current.emailVerifiedAt === null) {
       const verified = await services.users.markEmailVerified(realm, current, current.email, services.clock())

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { User } from '../../db/repositories/users.js'
+import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import { sendVerificationLink } from '../../services/account-mail.js'
@@ -8,7 +9,7 @@ import type { Services } from '../../services/index.js'
 import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
-import { readFlow, type Flow } from './flow.js'
+import { browserLogin, readFlow, type Flow } from './flow.js'
 
 /** "Check your email", with the button that sends the link again (login and signup show it too). */
 export function checkEmailPage(c: Context<AppEnv>, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
@@ -71,7 +72,13 @@ export function verifyRoutes(services: Services) {
         409,
       )
     }
-    if (email !== user.email) await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
+    if (email !== user.email) {
+      // A completed change: the old address's links and the other sessions end (this browser's stays, if it is theirs).
+      const browser = await browserLogin(c, services)
+      const keep = browser?.user.id === user.id ? browser.session : undefined
+      await services.credentials.emailChanged(realm, user, email, { ip: c.get('clientIp'), keep }, now)
+      await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
+    }
     await recordEvent(c, services, { type: 'user.email.verified', userId: user.id, data: { email } })
     return c.html(
       <MessagePage realm={realm} title="Email address confirmed" link={back}>
@@ -88,12 +95,13 @@ export function verifyRoutes(services: Services) {
     const typed = field(await c.req.parseBody(), 'email')
     const email = cleanEmail(typed)
     if (emailProblem(email) === null && realm.settings.email_verification !== 'none') {
-      const user = await services.users.byEmail(realm, email)
-      if (user && user.state === 'active' && user.emailVerifiedAt === null) {
+      // After the answer, which is then the same, and as quick, whether the address is an unconfirmed account's.
+      afterResponse(c, services, 'verification mail', async () => {
+        const user = await services.users.byEmail(realm, email)
+        if (!user || user.state !== 'active' || user.emailVerifiedAt !== null) return
         await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
-        // Not awaited: the answer must not take longer when the address is an account's.
-        void recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
-      }
+        await recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
+      })
     }
     return checkEmailPage(c, flow, typed.slice(0, 300), 'resent')
   })

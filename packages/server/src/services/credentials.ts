@@ -1,0 +1,114 @@
+import type { Logger } from 'pino'
+import type { OneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
+import type { Realm } from '../db/repositories/realms.js'
+import type { LoginSession, SessionRepository } from '../db/repositories/sessions.js'
+import type { User, UserRepository } from '../db/repositories/users.js'
+import { secretLink, sendInBackground } from './account-mail.js'
+import type { EventService } from './events.js'
+import { LIFETIME_MS, type LinkService } from './links.js'
+import type { Mailer } from './mailer.js'
+import { emailChangedMail, passwordChangedMail } from './security-mail.js'
+
+export interface CredentialDeps {
+  tokens: OneTimeTokenRepository
+  sessions: SessionRepository
+  users: UserRepository
+  links: LinkService
+  events: EventService
+  mailer: Mailer
+  logger: Logger
+  loginrocketUrlOf: (realm: Realm) => string
+}
+
+/** Who made a change: the client's address, the browser session that did it (kept alive), or the admin. */
+export interface ChangedBy {
+  ip: string | null
+  keep?: LoginSession | undefined
+  adminId?: string | undefined
+}
+
+export type UndoOutcome =
+  | { ok: true; user: User; email: string; resetSecret: string }
+  | { ok: false; reason: 'unusable' }
+  | { ok: false; reason: 'taken'; user: User; email: string }
+
+/**
+ * What follows a change of credentials. A new password or a new address shuts out whoever held the old one:
+ * every one-time link the user has (reset, verification, a pending email change) stops working and every
+ * other session ends. Every path that changes a password or completes an email change goes through here.
+ */
+export function credentialService(deps: CredentialDeps) {
+  const mail = { mailer: deps.mailer, logger: deps.logger }
+
+  /**
+   * Voids the user's links and ends their sessions but `by.keep`. Undo links survive (those made before
+   * `undoLinksBefore`, when given): they are former owners' way back, and whoever took the account must not be
+   * able to void them, not even with an undo link of their own, which is always newer than the owner's.
+   */
+  async function changed(realm: Realm, userId: string, reason: string, by: ChangedBy, now: Date, undoLinksBefore?: Date): Promise<void> {
+    await deps.tokens.voidAllForUser(userId, now, { purpose: 'email_change_undo', createdBefore: undoLinksBefore })
+    const ended = await deps.sessions.endAllForUser(realm.id, userId, now, by.keep?.id)
+    for (const sessionId of ended) {
+      await deps.events.record({ type: 'session.deleted', realmId: realm.id, userId, sessionId, ip: by.ip, adminId: by.adminId, data: { reason } }, now)
+    }
+  }
+
+  return {
+    /** After a new password is stored; mails the user that it changed. */
+    async passwordChanged(realm: Realm, user: User, by: ChangedBy, now: Date): Promise<void> {
+      await changed(realm, user.id, 'password_changed', by, now)
+      sendInBackground(mail, passwordChangedMail(realm, user.email, new URL('/forgot', deps.loginrocketUrlOf(realm)).href))
+    },
+
+    /**
+     * After `before`'s address became `email`; mails the former address, with a link that undoes the change
+     * (made after the voiding, so that it survives it) unless an admin made it.
+     */
+    async emailChanged(realm: Realm, before: User, email: string, by: ChangedBy, now: Date): Promise<void> {
+      await changed(realm, before.id, 'email_changed', by, now)
+      let undo = null
+      if (!by.adminId) {
+        const secret = await deps.links.create('email_change_undo', { realmId: realm.id, userId: before.id, email: before.email }, now)
+        undo = { url: secretLink(deps.loginrocketUrlOf(realm), '/email/undo', secret), days: LIFETIME_MS.email_change_undo / 86_400_000 }
+      }
+      sendInBackground(mail, emailChangedMail(realm, before.email, email, undo))
+    },
+
+    /** The undo link's user and the address it restores, while the link is usable in this realm; looking does not use it up. */
+    async peekUndo(realm: Realm, secret: string | undefined, now: Date): Promise<{ user: User; email: string; createdAt: Date } | null> {
+      const link = await deps.links.peek('email_change_undo', secret, now)
+      if (!link || link.realmId !== realm.id || !link.userId || !link.email) return null
+      const user = await deps.users.byId(realm.id, link.userId)
+      return user ? { user, email: link.email, createdAt: link.createdAt } : null
+    },
+
+    /**
+     * Uses an undo link: the former address comes back (confirmed: its owner opened the link), unless another
+     * account took it meanwhile; either way every session ends and every link dies but older undo links (after
+     * two changes, the first address has the better claim). When the address came back, a fresh reset link lets
+     * its owner choose a new password at once.
+     */
+    async undoEmailChange(realm: Realm, secret: string, by: ChangedBy, now: Date): Promise<UndoOutcome> {
+      const found = await this.peekUndo(realm, secret, now)
+      if (!found || !(await deps.links.consume('email_change_undo', secret, now))) return { ok: false, reason: 'unusable' }
+      const { user, email, createdAt } = found
+      let restored = false
+      if (!(await deps.users.emailTaken(realm.id, email, user.id))) {
+        // The unique index decides a race for the address; the loser is told it was taken.
+        restored = await deps.users.update(realm.id, user.id, { email, emailVerifiedAt: now }, now).then(
+          () => true,
+          async (error: unknown) => {
+            if (await deps.users.emailTaken(realm.id, email, user.id)) return false
+            throw error
+          },
+        )
+      }
+      await changed(realm, user.id, 'email_change_undone', by, now, createdAt)
+      if (!restored) return { ok: false, reason: 'taken', user, email }
+      const resetSecret = await deps.links.create('password_reset', { realmId: realm.id, userId: user.id, email }, now)
+      return { ok: true, user: { ...user, email, emailVerifiedAt: now, updatedAt: now }, email, resetSecret }
+    },
+  }
+}
+
+export type CredentialService = ReturnType<typeof credentialService>
