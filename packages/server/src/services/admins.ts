@@ -31,7 +31,8 @@ export function adminService(repo: AdminRepository, links: LinkService) {
       const errors: FieldErrors = {}
       const emailError = emailProblem(email)
       if (emailError) errors.email = emailError
-      const passwordError = passwordProblem(password, { email })
+      // The portal's own name stands in for a realm's: it is the first word an attacker of the portal tries.
+      const passwordError = passwordProblem(password, { email, realmName: 'Airlock' })
       if (passwordError) errors.password = passwordError
       else if (confirm !== null && confirm !== password) errors.confirm = 'The passwords don’t match.'
       if (!errors.email && (await repo.byEmail(email))) errors.email = `An admin with the email ${email} already exists.`

@@ -85,7 +85,7 @@ export function passwordResetRoutes(services: Services) {
     const { user } = found
 
     // Check the password before using the link up, so a typo doesn't cost the user their link.
-    const problem = passwordProblem(password, { email: user.email })
+    const problem = passwordProblem(password, { email: user.email, realmName: realm.name })
     if (problem) {
       return c.html(
         <ResetPage realm={realm} csrf={c.get('csrf')} token={secret} email={user.email} errors={{ new_password: problem }} hidden={flow.hidden} />,
