@@ -5,9 +5,11 @@ import { boot } from '../bootstrap.js'
 import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
+import { adminAccountKey } from '../http/throttle.js'
 import { loadCommonPasswords } from '../services/passwords.js'
 import { applyAssignments } from '../services/realm-settings.js'
 import { createRealm } from '../services/realms.js'
+import { loginCounters, throttleService } from '../services/throttle.js'
 
 const USAGE = `Usage:
   airlock start [--port 4000] [--data ./.airlock] [--public-url URL]
@@ -16,6 +18,7 @@ const USAGE = `Usage:
   airlock realm create --name NAME --loginrocket-url URL
   airlock keys rotate [--realm ID]
   airlock admin create --email EMAIL   (password from AIRLOCK_ADMIN_PASSWORD or one line on stdin)
+  airlock admin reset-password --email EMAIL   (the same; ends the admin's sessions and login lockout)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
 AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, LOG_LEVEL.`
@@ -76,6 +79,28 @@ async function createAdmin(booted: Awaited<ReturnType<typeof boot>>, email: stri
     booted.services.clock(),
   )
   io.stdout.write(`${JSON.stringify({ admin_id: created.value.id, email: created.value.email })}\n`)
+}
+
+/**
+ * `airlock admin reset-password --email EMAIL`: the way back in for an admin who is locked out or forgot their
+ * password (whoever can run this on the server owns it anyway). Their sessions end, and their failed logins
+ * are forgotten.
+ */
+async function resetAdminPassword(booted: Awaited<ReturnType<typeof boot>>, email: string | undefined, io: CliIo): Promise<void> {
+  if (!email) throw new ConfigError('--email', 'is required: airlock admin reset-password --email EMAIL')
+  const { services } = booted
+  const password = io.env.AIRLOCK_ADMIN_PASSWORD ?? (io.stdin ? await firstLine(io.stdin) : '')
+  const reset = await services.admins.resetPassword(email, password, services.clock())
+  if (!reset.ok) {
+    const [name, problem] = Object.entries(reset.errors)[0]!
+    throw new AppError('invalid_setting', `admin reset-password: ${name}: ${problem}`, { setting: name })
+  }
+  await throttleService(services.db, services.logger, booted.csrfKey).settle({ refund: [], clear: [], forget: loginCounters(adminAccountKey(reset.value.email)) })
+  await services.events.record(
+    { type: 'admin.password.updated', realmId: null, adminId: reset.value.id, data: { email: reset.value.email, via: 'cli', other_sessions: 'ended' } },
+    services.clock(),
+  )
+  io.stdout.write(`${JSON.stringify({ admin_id: reset.value.id, email: reset.value.email, sessions: 'ended' })}\n`)
 }
 
 export interface CliIo {
@@ -170,6 +195,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
       )
     } else if (command === 'admin' && sub === 'create') {
       await createAdmin(booted, values.email, io)
+    } else if (command === 'admin' && sub === 'reset-password') {
+      await resetAdminPassword(booted, values.email, io)
     } else if (command === 'keys' && sub === 'rotate') {
       const realm = await realmFor(booted, values.realm)
       const key = await booted.services.keys.rotate(realm, booted.services.clock())

@@ -49,6 +49,22 @@ export function adminService(repo: AdminRepository, links: LinkService) {
       return { ok: true, value: { ...admin, lastLoginAt: null } }
     },
 
+    /**
+     * A new password for an admin (`airlock admin reset-password`, for one who is locked out or forgot it):
+     * the same policy as everywhere, and every session of theirs ends, whoever holds it.
+     */
+    async resetPassword(rawEmail: string, password: string, now: Date): Promise<Outcome<Admin>> {
+      const email = cleanEmail(rawEmail)
+      const admin = emailProblem(email) === null ? await repo.byEmail(email) : null
+      if (!admin) return { ok: false, errors: { email: `No admin has the email ${email}.` } }
+      const passwordError = passwordProblem(password, { email: admin.email, realmName: 'Airlock' })
+      if (passwordError) return { ok: false, errors: { password: passwordError } }
+      const passwordHash = await hashPassword(password)
+      await repo.setPassword(admin.id, passwordHash)
+      await repo.endSessionsOf(admin.id, now)
+      return { ok: true, value: { ...admin, passwordHash } }
+    },
+
     /** The admin these credentials open, or null; an unknown email costs the same hash check as a wrong password. */
     async login(rawEmail: string, password: string, now: Date): Promise<Admin | null> {
       const email = cleanEmail(rawEmail)

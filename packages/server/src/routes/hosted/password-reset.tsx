@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
+import { forgetLoginFailures } from '../../http/throttle.js'
 import { sendPasswordReset } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { LIFETIME_MS } from '../../services/links.js'
@@ -102,6 +103,8 @@ export function passwordResetRoutes(services: Services) {
     }
     // Whoever knew the old password is logged out everywhere; this browser gets a fresh session below.
     await services.sessions.endOthers(realm, user.id, services.clock())
+    // The mailbox's owner is back in: failed logins, theirs or an attacker's, no longer stand in their way.
+    await forgetLoginFailures(c, user.email)
     await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended' } })
     let current = changed.value
     if (current.emailVerifiedAt === null) {
