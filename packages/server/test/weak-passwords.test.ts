@@ -74,6 +74,13 @@ describe.each(DIALECTS)('weak passwords on %s', (dialect) => {
     expect((await signUp(server, email, { password: GOOD })).userId).toMatch(/^usr_/)
   })
 
+  it('a password of 256 characters works; at login, a longer one is a wrong password', async () => {
+    const longest = 'lantern '.repeat(32)
+    const person = await signUp(server, 'longest@example.com', { password: longest })
+    expect((await new Client(server).submit(`/login?${back}`, { email: person.email, password: longest })).status).toBe(303)
+    expect((await new Client(server).submit(`/login?${back}`, { email: person.email, password: `${longest}x` })).status).toBe(401)
+  })
+
   it('the profile refuses a weak new password and keeps the old one', async () => {
     const person = await signUp(server, 'profiled@example.com')
     await person.client.get('/profile')
