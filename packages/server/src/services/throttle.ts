@@ -144,7 +144,7 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
   async function take(counters: Counter[]): Promise<Taken> {
     if (counters.length === 0) return { allowed: true, counted: [] }
     // A counter named twice (the same target by two fields) is one row and one point.
-    const rows = [...new Map(counters.map((counter) => [rowOf(counter).key, rowOf(counter)])).values()]
+    const rows = [...new Map(counters.map(rowOf).map((row) => [row.key, row])).values()]
     try {
       const reserved = await store.reserve(rows, Date.now())
       return reserved.allowed ? { allowed: true, counted: rows.map((row) => row.counter) } : reserved
