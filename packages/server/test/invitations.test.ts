@@ -80,6 +80,10 @@ describe.each(DIALECTS)('invitations on %s', (dialect) => {
   it('an unverified user’s invitation is refused with the message, and no mail is sent', async () => {
     const unconfirmed = await signUp(server, email('unconfirmed'), { account_name: 'Relay' })
     const to = email('spammed')
+    // The page says so up front, instead of the form.
+    await unconfirmed.client.get(`/accounts/${unconfirmed.orgId}`)
+    expect(unconfirmed.client.browser.lastHtml).toContain('<p class="notice info">Confirm your own email address before inviting anyone')
+    expect(unconfirmed.client.browser.lastHtml).not.toContain('Send invitation')
     const res = await invite(unconfirmed, to)
     expect(res.status).toBe(422)
     expect(await res.text()).toContain('Confirm your own email address before inviting anyone: reset your password through “Forgot your password?” on the login page')
