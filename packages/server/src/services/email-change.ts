@@ -2,7 +2,6 @@ import type { Realm } from '../db/repositories/realms.js'
 import { normalizeEmail, type User } from '../db/repositories/users.js'
 import { secretLink } from './account-mail.js'
 import { LIFETIME_MS, type LinkService } from './links.js'
-import { inert } from './mail-text.js'
 import type { Mailer } from './mailer.js'
 import { checkPassword, PASSWORD_MAX } from './passwords.js'
 import type { UserService } from './users.js'
@@ -73,7 +72,7 @@ export async function requestEmailChange(
     text: [
       'Hello,',
       '',
-      `Someone logged in to your ${realm.name} account asked to change its email address from ${user.email} to ${inert(email)}.`,
+      `Someone logged in to your ${realm.name} account asked to change its email address from ${user.email} to ${email}.`,
       'The change happens only when the link sent to the new address is opened.',
       '',
       `If this was not you, log in and change your password now: ${loginrocketUrl}/profile`,
