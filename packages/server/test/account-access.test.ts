@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRealm } from '../src/services/realms.js'
 import { applyAssignments } from '../src/services/realm-settings.js'
-import { APP, addMember, signUp, type Person } from './support/accounts.js'
+import { APP, addMember, confirmEmail, signUp, type Person } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { settle } from './support/mail-catcher.js'
@@ -26,6 +26,9 @@ describe.each(DIALECTS)('who may see and change an account, on %s', (dialect) =>
     const owner = await signUp(server, 'x-owner@example.com', { account_name: 'X' })
     const admin = await signUp(server, 'x-admin@example.com')
     const member = await signUp(server, 'x-member@example.com')
+    // Managers who may invite: their addresses are confirmed.
+    await confirmEmail(server, owner)
+    await confirmEmail(server, admin)
     await addMember(server, owner.orgId, admin.userId, ['ar:admin'])
     const memberMb = await addMember(server, owner.orgId, member.userId, ['forum:moderator'])
     await owner.client.get(`/accounts/${owner.orgId}`)
@@ -33,6 +36,7 @@ describe.each(DIALECTS)('who may see and change an account, on %s', (dialect) =>
     const invitation = await db().selectFrom('invitations').select('id').where('org_id', '=', owner.orgId).executeTakeFirstOrThrow()
     x = { owner, admin, member, orgId: owner.orgId, memberMb, invitationId: invitation.id }
     outsider = await signUp(server, 'outsider@example.com', { account_name: 'Y' })
+    await confirmEmail(server, outsider)
   })
   afterAll(() => server.close())
 
@@ -214,6 +218,7 @@ describe.each(DIALECTS)('who may see and change an account, on %s', (dialect) =>
 
   it('invitation mails are limited per user: 50 an hour, refused ones not counted', async () => {
     const busy = await signUp(server, 'busy-inviter@example.com', { account_name: 'Busy' })
+    await confirmEmail(server, busy)
     await busy.client.get(`/accounts/${busy.orgId}`)
     for (let i = 0; i < 5; i++) expect((await busy.client.post(`/accounts/${busy.orgId}/invitations`, { email: 'bad' })).status).toBe(422)
     for (let i = 0; i < 50; i++) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { APP, addMember, back, membershipsOf, renewedClaims, setPermissionsInDb, signUp } from './support/accounts.js'
+import { APP, addMember, back, confirmEmail, membershipsOf, renewedClaims, setPermissionsInDb, signUp } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { startServer, type TestServer } from './support/server.js'
@@ -25,6 +25,7 @@ describe.each(DIALECTS)('managing an account on %s', (dialect) => {
   /** An account with an owner, an admin and a plain member, each logged in in their own browser. */
   async function team() {
     const owner = await signUp(server, email('owner'), { account_name: 'Team' })
+    await confirmEmail(server, owner) // so that the page offers the invite form
     const admin = await signUp(server, email('admin'))
     const member = await signUp(server, email('member'))
     const adminMb = await addMember(server, owner.orgId, admin.userId, ['ar:admin'])

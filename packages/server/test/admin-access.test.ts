@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRealm } from '../src/services/realms.js'
 import { APP, signUp } from './support/accounts.js'
-import { Client } from './support/client.js'
+import { Client, freshIp } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { startServer, type TestServer } from './support/server.js'
 
@@ -28,8 +28,8 @@ describe.each(DIALECTS)('admin portal access on %s', (dialect) => {
   const newLink = async () => (await services().admins.setupSecret(services().clock()))!
   const adminCount = async () => (await services().db.kysely.selectFrom('admins').select('id').execute()).length
 
-  async function login(email = EMAIL, password = PASSWORD): Promise<{ client: Client; res: Response }> {
-    const client = new Client(server)
+  async function login(email = EMAIL, password = PASSWORD, ip?: string): Promise<{ client: Client; res: Response }> {
+    const client = new Client(server, ip)
     await client.get('/admin/login')
     const res = await client.post('/admin/login', { email, password })
     return { client, res }
@@ -197,11 +197,14 @@ describe.each(DIALECTS)('admin portal access on %s', (dialect) => {
   it('throttles failed admin logins per account and per address', async () => {
     const target = 'throttled@example.com'
     await services().admins.create(target, PASSWORD, null, services().clock())
-    for (let i = 0; i < 10; i++) expect((await login(target, `wrong password ${i}`)).res.status).toBe(401)
-    // From a new address, the account's limit still holds, even for the right password.
-    const blocked = await login(target, PASSWORD)
+    const ip = freshIp()
+    for (let i = 0; i < 10; i++) expect((await login(target, `wrong password ${i}`, ip)).res.status).toBe(401)
+    // From that address, the account's limit holds, even for the right password...
+    const blocked = await login(target, PASSWORD, ip)
     expect(blocked.res.status).toBe(429)
     expect(blocked.res.headers.get('retry-after')).toMatch(/^\d+$/)
+    // ...but someone guessing elsewhere never locks the admin out (100 per hour from everywhere still do).
+    expect((await login(target, PASSWORD)).res.status).toBe(303)
 
     const client = new Client(server)
     await client.get('/admin/login')

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Realm } from '../src/db/repositories/realms.js'
 import { createRealm } from '../src/services/realms.js'
-import { APP, PASSWORD, addMember, back, membershipsOf, renewedClaims, setPermissionsInDb, signUp, type Person } from './support/accounts.js'
+import { APP, PASSWORD, addMember, back, confirmEmail, membershipsOf, renewedClaims, setPermissionsInDb, signUp, type Person } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { startServer, type TestServer } from './support/server.js'
@@ -51,6 +51,7 @@ describe.each(DIALECTS)('admin portal accounts on %s', (dialect) => {
   /** An account with its owner and a member (forum:moderator) whose current account it is. */
   async function team(name = 'Team'): Promise<{ owner: Person; member: Person; orgId: string; memberMb: string }> {
     const owner = await signUp(server, email('owner'), { account_name: name })
+    await confirmEmail(server, owner) // so that they may invite
     const member = await signUp(server, email('member'))
     const memberMb = await addMember(server, owner.orgId, member.userId, ['forum:moderator'])
     await member.client.get(`/accounts?${back}`)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/http/app.js'
-import { signUp, type Person } from './support/accounts.js'
+import { confirmEmail, signUp, type Person } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { APP } from './support/accounts.js'
@@ -31,6 +31,7 @@ describe.each(DIALECTS)('every admin route is guarded on %s', (dialect) => {
     const services = server.booted.services
     await services.admins.create(EMAIL, PASSWORD, null, services.clock())
     user = await signUp(server, 'guard-user@example.com')
+    await confirmEmail(server, user) // so that they may invite
     await user.client.get(`/accounts/${user.orgId}`)
     expect((await user.client.post(`/accounts/${user.orgId}/invitations`, { email: 'guard-invitee@example.com' })).status).toBe(303)
     const db = services.db.kysely

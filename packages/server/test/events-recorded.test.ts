@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoredEvent } from '../src/db/repositories/events.js'
-import { addMember, APP, back, PASSWORD, signUp } from './support/accounts.js'
+import { addMember, APP, back, confirmEmail, PASSWORD, signUp } from './support/accounts.js'
 import { claimsOf } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
@@ -116,6 +116,7 @@ describe.each(DIALECTS)('events recorded on %s', (dialect) => {
 
   it('an invitation records its creation, its acceptance and the membership it made', async () => {
     const owner = await signUp(server, 'events-inviter@example.com')
+    await confirmEmail(server, owner) // so that they may invite
     const page = `/accounts/${owner.orgId}`
     await owner.client.get(page)
     expect((await owner.client.post(`${page}/invitations`, { email: 'events-invitee@example.com', 'permissions[]': ['site:admin'] })).status).toBe(303)

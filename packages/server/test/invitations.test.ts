@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { hashSecret } from '../src/crypto/ids.js'
-import { APP, PASSWORD, addMember, back, membershipsOf, renewedClaims, signUp, type Person } from './support/accounts.js'
+import { LinkifyIt } from 'linkify-it'
+import { APP, PASSWORD, addMember, back, confirmEmail, membershipsOf, renewedClaims, signUp, type Person } from './support/accounts.js'
 import { claimsOf, tokenFrom } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
@@ -51,7 +52,70 @@ describe.each(DIALECTS)('invitations on %s', (dialect) => {
     return res
   }
 
-  const owner = (name = 'Acme') => signUp(server, email('owner'), { account_name: name })
+  /** An account's owner, whose email is confirmed (only they may invite). */
+  async function owner(name = 'Acme', fields: Record<string, string> = {}): Promise<Person> {
+    const person = await signUp(server, email('owner'), { account_name: name, ...fields })
+    await confirmEmail(server, person)
+    return person
+  }
+
+  /** Links a mail client would make of a mail's text: URLs, `www.` hosts, bare domains (`.example` too) and addresses. */
+  const linkify = new LinkifyIt().tlds('example', true)
+  const linksIn = (text: string) => (linkify.match(text) ?? []).map((match: { url: string }) => match.url)
+
+  it('an inviter named “Visit https://evil.example now” with an account named evil.example mails no link but the invitation’s own', async () => {
+    const evil = await owner('evil.example', { first_name: 'Visit https://evil.example now', last_name: 'or www.evil.example' })
+    const to = email('phished')
+    expect((await invite(evil, to)).status).toBe(303)
+    const mail = await smtp.waitFor(to)
+    const link = linkIn(mail.text, server.url, '/invitations/accept')
+    // The inviter's confirmed address (a mailto: link) comes first, then the invitation.
+    expect(linksIn(mail.text)).toEqual([`mailto:${evil.email}`, link.href])
+    expect(linksIn(mail.subject)).toEqual([])
+    // Still readable: what was typed, with its links defused.
+    expect(mail.subject).toBe("You're invited to join evil[.]example at Demo")
+    expect(mail.text).toContain(`Visit https[:]//evil[.]example now or www[.]evil[.]example (${evil.email}) invited you to join the account "evil[.]example" at Demo.`)
+  })
+
+  it('an unverified user’s invitation is refused with the message, and no mail is sent', async () => {
+    const unconfirmed = await signUp(server, email('unconfirmed'), { account_name: 'Relay' })
+    const to = email('spammed')
+    // The page says so up front, instead of the form.
+    await unconfirmed.client.get(`/accounts/${unconfirmed.orgId}`)
+    expect(unconfirmed.client.browser.lastHtml).toContain('<p class="notice info">Confirm your own email address before inviting anyone')
+    expect(unconfirmed.client.browser.lastHtml).not.toContain('Send invitation')
+    const res = await invite(unconfirmed, to)
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('Confirm your own email address before inviting anyone: reset your password through “Forgot your password?” on the login page')
+    // Where the realm verifies emails, the message points to the confirmation mail.
+    await server.settings('email_verification=optional')
+    const again = await invite(unconfirmed, to)
+    expect(again.status).toBe(422)
+    expect(await again.text()).toContain('Confirm your own email address before inviting anyone: open the link in the confirmation email we sent you.')
+    await settle()
+    expect(smtp.to(to)).toHaveLength(0)
+    expect(await invitationsOf(unconfirmed.orgId)).toHaveLength(0)
+    // Once confirmed, the same form goes through.
+    await confirmEmail(server, unconfirmed)
+    expect((await invite(unconfirmed, to)).status).toBe(303)
+    await smtp.waitFor(to)
+  })
+
+  it('an unverified manager can’t make the realm mail an invitation again either', async () => {
+    const acme = await owner()
+    const to = email('resent')
+    await invite(acme, to)
+    await smtp.waitFor(to)
+    const [invitation] = await invitationsOf(acme.orgId)
+    const admin = await signUp(server, email('unconfirmed-admin'))
+    await addMember(server, acme.orgId, admin.userId, ['ar:admin'])
+    await admin.client.get(`/accounts/${acme.orgId}`)
+    const res = await admin.client.post(`/accounts/${acme.orgId}/invitations/${invitation!.id}/resend`, {})
+    expect(res.status).toBe(403)
+    expect(await res.text()).toContain('Confirm your own email address before inviting anyone')
+    await settle()
+    expect(smtp.to(to)).toHaveLength(1)
+  })
 
   it('invites a new user: the mail links to signup with the address filled in and no account name; they join with the invited permissions', async () => {
     const acme = await owner()
@@ -253,6 +317,7 @@ describe.each(DIALECTS)('invitations on %s', (dialect) => {
   it('refuses bad invitations with the error next to the field and the input kept; sends nothing', async () => {
     const acme = await owner()
     const admin = await signUp(server, email('admin'))
+    await confirmEmail(server, admin)
     await addMember(server, acme.orgId, admin.userId, ['ar:admin'])
     const member = await signUp(server, email('member'))
     await addMember(server, acme.orgId, member.userId, [])
@@ -296,6 +361,7 @@ describe.each(DIALECTS)('invitations on %s', (dialect) => {
   it('an admin invites with admin permissions, and the invitee gets exactly those', async () => {
     const acme = await owner()
     const admin = await signUp(server, email('admin'))
+    await confirmEmail(server, admin)
     await addMember(server, acme.orgId, admin.userId, ['ar:admin'])
     const to = email('by-admin')
     await admin.client.get(`/accounts/${acme.orgId}`)

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientKey } from '../src/http/throttle.js'
 import { LIMITS } from '../src/services/throttle.js'
 import { claimsOf, tokenFrom } from './support/browser.js'
+import { cli } from './support/cli.js'
 import { Client, freshIp } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
-import { linkIn, MailCatcher } from './support/mail-catcher.js'
+import { linkIn, MailCatcher, settle } from './support/mail-catcher.js'
 import { startServer, type TestServer } from './support/server.js'
 
 const APP = 'http://localhost:3000'
@@ -84,50 +85,119 @@ describe.each(DIALECTS)('throttling on %s', (dialect) => {
   })
 
   describe('login', () => {
-    it(`locks an account after ${LIMITS.login_account.points} failures from any addresses, even for the right password`, async () => {
-      await signup(server, 'locked@example.com')
-      for (let i = 0; i < LIMITS.login_account.points; i++) {
-        expect((await login(server, 'locked@example.com', WRONG)).status).toBe(401)
+    const TIGHT = LIMITS.login_account_ip.points
+    const LOOSE = LIMITS.login_account.points
+
+    /** Failed logins for one account, each from an address of its own (a botnet), a few at a time. */
+    async function guessFromEverywhere(email: string, count: number) {
+      for (let done = 0; done < count; done += 10) {
+        const answers = await Promise.all(Array.from({ length: Math.min(10, count - done) }, () => login(server, email, WRONG)))
+        for (const res of answers) expect(res.status).toBe(401)
       }
-      await expectLimited(await login(server, 'locked@example.com', PASSWORD), 15)
-      await expectLimited(await login(server, 'locked@example.com', WRONG), 15)
+    }
+
+    it(`locks an account from one address after ${TIGHT} failures from it, even for the right password`, async () => {
+      const ip = freshIp()
+      await signup(server, 'locked@example.com')
+      for (let i = 0; i < TIGHT; i++) expect((await login(server, 'locked@example.com', WRONG, ip)).status).toBe(401)
+      await expectLimited(await login(server, 'locked@example.com', PASSWORD, ip), 15)
+      await expectLimited(await login(server, 'locked@example.com', WRONG, ip), 15)
     })
 
-    it(`guesses sent all at once get no more than ${LIMITS.login_account.points} password checks`, async () => {
+    it("an attacker's failed logins from another address don't lock the owner out", async () => {
+      const attacker = freshIp()
+      await signup(server, 'targeted@example.com')
+      for (let i = 0; i < TIGHT; i++) expect((await login(server, 'targeted@example.com', WRONG, attacker)).status).toBe(401)
+      await expectLimited(await login(server, 'targeted@example.com', PASSWORD, attacker), 15)
+      const owner = await login(server, 'targeted@example.com', PASSWORD)
+      expect(owner.status).toBe(303)
+      expect(claimsOf(tokenFrom(owner)).email).toBe('targeted@example.com')
+    })
+
+    it('distributed guessing is still capped per account', async () => {
+      await signup(server, 'botnet@example.com')
+      await guessFromEverywhere('botnet@example.com', LOOSE)
+      // Any address now, even with the right password: the account's hour is spent.
+      await expectLimited(await login(server, 'botnet@example.com', PASSWORD), 60)
+      await expectLimited(await login(server, 'botnet@example.com', WRONG), 60)
+    })
+
+    it('the owner of an account being hammered is mailed once, with a way to reset', async () => {
+      const email = 'hammered@example.com'
+      await signup(server, email)
+      await smtp.waitFor(email) // the verification mail
+      await guessFromEverywhere(email, LOOSE)
+      for (let i = 0; i < 3; i++) await expectLimited(await login(server, email, WRONG), 60)
+      const mail = await smtp.waitFor(email, 2)
+      expect(mail.subject).toBe('Someone is trying to log in to your Demo account')
+      expect(mail.text).toContain(`trying to log in to the Demo account for ${email}`)
+      expect(mail.text).toContain("If it wasn't you, you don't need to do anything")
+      expect(mail.text).toContain(`${server.url}/forgot\n`)
+      expect((await fetch(`${server.url}/forgot`)).status).toBe(200)
+      await settle()
+      expect(smtp.to(email)).toHaveLength(2)
+      // An address nobody has gets no mail, and the same answer.
+      await guessFromEverywhere('nobody-hammered@example.com', LOOSE)
+      await expectLimited(await login(server, 'nobody-hammered@example.com', WRONG), 60)
+      await settle()
+      expect(smtp.to('nobody-hammered@example.com')).toHaveLength(0)
+    })
+
+    it('the 429 page of a login links to the password reset, keeping the flow, and says how long to wait', async () => {
+      const ip = freshIp()
+      for (let i = 0; i < TIGHT; i++) expect((await login(server, 'waiting@example.com', WRONG, ip)).status).toBe(401)
+      const html = await expectLimited(await login(server, 'waiting@example.com', PASSWORD, ip), 15)
+      expect(html).toContain(`<a href="/forgot?redirect_uri=${encodeURIComponent(APP)}">Forgot your password?</a>`)
+    })
+
+    it(`guesses sent all at once from one address get no more than ${TIGHT} password checks`, async () => {
+      const ip = freshIp()
       await signup(server, 'burst@example.com')
       const extra = 6
-      const answers = await Promise.all(Array.from({ length: LIMITS.login_account.points + extra }, () => login(server, 'burst@example.com', WRONG)))
+      const answers = await Promise.all(Array.from({ length: TIGHT + extra }, () => login(server, 'burst@example.com', WRONG, ip)))
       const statuses = answers.map((res) => res.status)
-      expect(statuses.filter((status) => status === 401)).toHaveLength(LIMITS.login_account.points)
+      expect(statuses.filter((status) => status === 401)).toHaveLength(TIGHT)
       expect(statuses.filter((status) => status === 429)).toHaveLength(extra)
-      await expectLimited(await login(server, 'burst@example.com', PASSWORD), 15)
+      await expectLimited(await login(server, 'burst@example.com', PASSWORD, ip), 15)
+    })
+
+    it(`guesses sent all at once from everywhere get no more than ${LOOSE} password checks`, async () => {
+      await signup(server, 'burst-everywhere@example.com')
+      const extra = 6
+      const answers = await Promise.all(Array.from({ length: LOOSE + extra }, () => login(server, 'burst-everywhere@example.com', WRONG)))
+      const statuses = answers.map((res) => res.status)
+      expect(statuses.filter((status) => status === 401)).toHaveLength(LOOSE)
+      expect(statuses.filter((status) => status === 429)).toHaveLength(extra)
     })
 
     it('counts unknown emails the same way, with the same answer', async () => {
       await signup(server, 'known-lock@example.com')
       const pages: string[] = []
       for (const email of ['known-lock@example.com', 'unknown-lock@example.com']) {
-        for (let i = 0; i < LIMITS.login_account.points; i++) expect((await login(server, email, WRONG)).status).toBe(401)
-        pages.push(comparable(await expectLimited(await login(server, email, WRONG), 15)))
+        const ip = freshIp()
+        for (let i = 0; i < TIGHT; i++) expect((await login(server, email, WRONG, ip)).status).toBe(401)
+        pages.push(comparable(await expectLimited(await login(server, email, WRONG, ip), 15)))
       }
       expect(pages[0]).toBe(pages[1])
     })
 
     it('counts an account by its email as stored: any case, fullwidth letters, spaces around', async () => {
+      const ip = freshIp()
       await signup(server, 'variant@example.com')
       const spellings = ['VARIANT@example.com', 'ｖａｒｉａｎｔ@example.com', '  variant@EXAMPLE.com ', 'Variant@Example.Com']
-      for (let i = 0; i < LIMITS.login_account.points; i++) {
-        expect((await login(server, spellings[i % spellings.length]!, WRONG)).status).toBe(401)
+      for (let i = 0; i < TIGHT; i++) {
+        expect((await login(server, spellings[i % spellings.length]!, WRONG, ip)).status).toBe(401)
       }
-      await expectLimited(await login(server, 'variant@example.com', PASSWORD), 15)
+      await expectLimited(await login(server, 'variant@example.com', PASSWORD, ip), 15)
     })
 
-    it("a successful login clears the account's failures", async () => {
+    it("a successful login clears the account's failures from that address", async () => {
+      const ip = freshIp()
       await signup(server, 'clears@example.com')
-      for (let i = 0; i < LIMITS.login_account.points - 1; i++) expect((await login(server, 'clears@example.com', WRONG)).status).toBe(401)
-      expect((await login(server, 'clears@example.com', PASSWORD)).status).toBe(303)
-      for (let i = 0; i < LIMITS.login_account.points; i++) expect((await login(server, 'clears@example.com', WRONG)).status).toBe(401)
-      await expectLimited(await login(server, 'clears@example.com', PASSWORD), 15)
+      for (let i = 0; i < TIGHT - 1; i++) expect((await login(server, 'clears@example.com', WRONG, ip)).status).toBe(401)
+      expect((await login(server, 'clears@example.com', PASSWORD, ip)).status).toBe(303)
+      for (let i = 0; i < TIGHT; i++) expect((await login(server, 'clears@example.com', WRONG, ip)).status).toBe(401)
+      await expectLimited(await login(server, 'clears@example.com', PASSWORD, ip), 15)
     })
 
     it(`blocks an address after ${LIMITS.login_ip.points} failures over any accounts; other addresses go on`, async () => {
@@ -148,41 +218,64 @@ describe.each(DIALECTS)('throttling on %s', (dialect) => {
       }
       const client = new Client(server, ip)
       await client.get('/login')
-      for (let i = 0; i < LIMITS.login_account.points + 2; i++) {
+      for (let i = 0; i < TIGHT + 2; i++) {
         expect((await client.post('/login', { csrf: 'forged', email: 'often@example.com', password: WRONG })).status).toBe(403)
         expect((await client.post(`/login?redirect_uri=${encodeURIComponent('https://evil.example/')}`, { email: 'often@example.com', password: WRONG })).status).toBe(400)
       }
-      for (let i = 0; i < LIMITS.login_account.points; i++) expect((await login(server, 'often@example.com', WRONG, ip)).status).toBe(401)
+      for (let i = 0; i < TIGHT; i++) expect((await login(server, 'often@example.com', WRONG, ip)).status).toBe(401)
       await expectLimited(await login(server, 'often@example.com', PASSWORD, ip), 15)
     })
 
     it('counts a path spelled with escapes as the same path', async () => {
       const client = new Client(server)
       await client.get('/login')
-      for (let i = 0; i < LIMITS.login_account.points; i++) {
+      for (let i = 0; i < TIGHT; i++) {
         expect((await client.post(i % 2 ? '/log%69n' : '/login', { email: 'escaped@example.com', password: WRONG })).status).toBe(401)
       }
       expect((await client.post('/%6cogin', { email: 'escaped@example.com', password: WRONG })).status).toBe(429)
     })
 
-    it("an attacker's failed logins never stop the owner's password reset", async () => {
-      const email = 'owner@example.com'
-      await signup(server, email)
-      await smtp.waitFor(email) // the verification mail, sent in the background
-      for (let i = 0; i < LIMITS.login_account.points; i++) expect((await login(server, email, WRONG)).status).toBe(401)
-      await expectLimited(await login(server, email, PASSWORD), 15)
-
-      const owner = new Client(server)
+    /** The owner asks for a reset link from their own address and uses it; returns the browser, now logged in. */
+    async function resetPassword(email: string, newPassword: string, ip?: string) {
+      const owner = new Client(server, ip)
       const sent = smtp.to(email).length
       expect((await owner.submit('/forgot', { email })).status).toBe(200)
       const link = linkIn((await smtp.waitFor(email, sent + 1)).text, server.url, '/reset')
       await owner.get(link.pathname + link.search)
-      const reset = await owner.post('/reset', { token: link.searchParams.get('token')!, new_password: 'a brand new password' })
+      const reset = await owner.post('/reset', { token: link.searchParams.get('token')!, new_password: newPassword })
       expect(reset.status).toBe(303)
       expect(reset.headers.getSetCookie().some((line) => line.startsWith('lr_session='))).toBe(true)
-      // Logged in by the reset: single sign-on needs no password while the attacker keeps the form locked.
+      return owner
+    }
+
+    it("an attacker's failed logins never stop the owner's password reset", async () => {
+      const email = 'owner@example.com'
+      await signup(server, email)
+      await smtp.waitFor(email) // the verification mail, sent in the background
+      await guessFromEverywhere(email, LOOSE)
+      await expectLimited(await login(server, email, PASSWORD), 60)
+      await smtp.waitFor(email, 2) // the mail that warns the owner
+
+      const owner = await resetPassword(email, 'a brand new password')
+      // Logged in by the reset: single sign-on needs no password.
       const sso = await owner.get(`/login?redirect_uri=${encodeURIComponent(APP)}`)
       expect(claimsOf(tokenFrom(sso)).email).toBe(email)
+    })
+
+    it('a completed reset clears the lockout, per address and per account', async () => {
+      const email = 'reset-unlocks@example.com'
+      const home = freshIp()
+      await signup(server, email)
+      await smtp.waitFor(email)
+      for (let i = 0; i < TIGHT; i++) expect((await login(server, email, WRONG, home)).status).toBe(401)
+      await guessFromEverywhere(email, LOOSE - TIGHT)
+      await expectLimited(await login(server, email, PASSWORD, home), 60) // the longer of the two waits
+      await expectLimited(await login(server, email, PASSWORD), 60)
+      await smtp.waitFor(email, 2) // the mail that warns the owner
+
+      await resetPassword(email, 'unlocked by the mailbox', freshIp())
+      expect((await login(server, email, 'unlocked by the mailbox', home)).status).toBe(303)
+      expect((await login(server, email, 'unlocked by the mailbox')).status).toBe(303)
     })
   })
 
@@ -275,6 +368,33 @@ describe.each(DIALECTS)('throttling on %s', (dialect) => {
     expect(other.status).toBe(303)
   })
 
+  it('admin reset-password through the real CLI lets a locked-out admin in, and ends their sessions', async () => {
+    const email = 'locked-admin@example.com'
+    const created = await server.booted.services.admins.create(email, 'the first admin password', null, new Date())
+    expect(created.ok).toBe(true)
+    const adminLogin = (password: string, ip = freshIp()) => new Client(server, ip).submit('/admin/login', { email, password })
+    const before = new Client(server)
+    await before.submit('/admin/login', { email, password: 'the first admin password' })
+    expect((await before.get('/admin')).status).toBe(200)
+
+    // Locked out from the admin's own address by someone guessing there.
+    const office = freshIp()
+    for (let i = 0; i < LIMITS.login_account_ip.points; i++) expect((await adminLogin(WRONG, office)).status).toBe(401)
+    const html = await expectLimited(await adminLogin('the first admin password', office), 15)
+    expect(html).toContain('airlock admin reset-password --email EMAIL')
+
+    const run = (password: string, who = email) =>
+      cli(['admin', 'reset-password', '--data', server.dataDir, '--email', who], { DATABASE_URL: server.databaseUrl, AIRLOCK_ADMIN_PASSWORD: password })
+    await expect(run('12345678')).rejects.toThrow(/^admin reset-password: password: This password is one of the most common ones/)
+    await expect(run('a fine new passphrase', 'nobody@example.com')).rejects.toThrow('admin reset-password: email: No admin has the email nobody@example.com.')
+    expect(JSON.parse(await run('a fine new passphrase'))).toEqual({ admin_id: created.ok && created.value.id, email, sessions: 'ended' })
+
+    expect((await adminLogin('a fine new passphrase', office)).status).toBe(303)
+    expect((await adminLogin('the first admin password')).status).toBe(401)
+    // The session from before the reset is over.
+    expect((await before.get('/admin')).headers.get('location')).toBe('/admin/login')
+  })
+
   it('fails open: when the counters cannot be written, logins go on as usual and the failure is logged', async () => {
     const db = server.booted.services.db.kysely
     await sql`alter table rate_limits rename to rate_limits_away`.execute(db)
@@ -304,7 +424,8 @@ describe.runIf(DIALECTS.includes('postgres'))('throttling across processes on po
 
   it('two servers on one database share the counters', async () => {
     await signup(first, 'shared@example.com')
-    for (let i = 0; i < LIMITS.login_account.points; i++) {
+    // Without trustProxy, every request comes from 127.0.0.1: one address.
+    for (let i = 0; i < LIMITS.login_account_ip.points; i++) {
       expect((await login(i % 2 ? first : second, 'shared@example.com', WRONG)).status).toBe(401)
     }
     await expectLimited(await login(first, 'shared@example.com', PASSWORD), 15)

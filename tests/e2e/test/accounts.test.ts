@@ -85,6 +85,13 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the
     await page.waitForURL(inApp('/'))
   }
 
+  /** Opens the link of the confirmation mail their signup sent (only people with a confirmed address may invite). */
+  async function confirmEmail(page: Page, person: Person): Promise<void> {
+    const mail = await demo.waitForMail(person.email, /\/verify\?token=/)
+    await page.goto(linkIn(mail.text, demo.airlockUrl, '/verify').href)
+    expect(await pageText(page)).toContain(`Thank you: ${person.email} is confirmed.`)
+  }
+
   /** The account panel of /me: its name, and the permissions listed under it. */
   async function me(page: Page): Promise<{ account: string; permissions: string[] }> {
     await page.goto(app('/me'))
@@ -195,6 +202,7 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the
     const olga = newPerson('Olga', 'Owner')
     const ivan = newPerson('Ivan', 'Invitee')
     await signUp(owner, olga, 'Olga Forum')
+    await confirmEmail(owner, olga)
     const link = await invite(owner, ivan, ['forum:moderator'])
 
     const invitee = await acceptBySignup(link, ivan)
@@ -214,6 +222,7 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the
     const paula = newPerson('Paula', 'Owner')
     const rita = newPerson('Rita', 'Renewal')
     await signUp(owner, paula, 'Paula Admins')
+    await confirmEmail(owner, paula)
     const invitee = await acceptBySignup(await invite(owner, rita, ['forum:moderator']), rita)
     const joined = Date.now()
 

@@ -5,8 +5,11 @@ import { boot } from '../bootstrap.js'
 import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
+import { adminAccountKey } from '../http/throttle.js'
+import { loadCommonPasswords } from '../services/passwords.js'
 import { applyAssignments } from '../services/realm-settings.js'
 import { createRealm, updateRealmSettings } from '../services/realms.js'
+import { loginCounters, throttleService } from '../services/throttle.js'
 
 const USAGE = `Usage:
   airlock start [--port 4000] [--data ./.airlock] [--public-url URL]
@@ -15,6 +18,7 @@ const USAGE = `Usage:
   airlock realm create --name NAME --loginrocket-url URL
   airlock keys rotate [--realm ID]
   airlock admin create --email EMAIL   (password from AIRLOCK_ADMIN_PASSWORD or one line on stdin)
+  airlock admin reset-password --email EMAIL   (the same; ends the admin's sessions and login lockout)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
 AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, LOG_LEVEL.`
@@ -77,6 +81,28 @@ async function createAdmin(booted: Awaited<ReturnType<typeof boot>>, email: stri
   io.stdout.write(`${JSON.stringify({ admin_id: created.value.id, email: created.value.email })}\n`)
 }
 
+/**
+ * `airlock admin reset-password --email EMAIL`: the way back in for an admin who is locked out or forgot their
+ * password (whoever can run this on the server owns it anyway). Their sessions end, and their failed logins
+ * are forgotten.
+ */
+async function resetAdminPassword(booted: Awaited<ReturnType<typeof boot>>, email: string | undefined, io: CliIo): Promise<void> {
+  if (!email) throw new ConfigError('--email', 'is required: airlock admin reset-password --email EMAIL')
+  const { services } = booted
+  const password = io.env.AIRLOCK_ADMIN_PASSWORD ?? (io.stdin ? await firstLine(io.stdin) : '')
+  const reset = await services.admins.resetPassword(email, password, services.clock())
+  if (!reset.ok) {
+    const [name, problem] = Object.entries(reset.errors)[0]!
+    throw new AppError('invalid_setting', `admin reset-password: ${name}: ${problem}`, { setting: name })
+  }
+  await throttleService(services.db, services.logger, booted.csrfKey).settle({ refund: [], clear: [], forget: loginCounters(adminAccountKey(reset.value.email)) })
+  await services.events.record(
+    { type: 'admin.password.updated', realmId: null, adminId: reset.value.id, data: { email: reset.value.email, via: 'cli', other_sessions: 'ended' } },
+    services.clock(),
+  )
+  io.stdout.write(`${JSON.stringify({ admin_id: reset.value.id, email: reset.value.email, sessions: 'ended' })}\n`)
+}
+
 export interface CliIo {
   env: NodeJS.ProcessEnv
   stdout: { write(text: string): unknown }
@@ -93,6 +119,8 @@ export interface Running {
 export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
   const logger = pino({ level: config.logLevel })
   const booted = await boot(config, logger)
+  // Read now rather than during the first signup's request.
+  loadCommonPasswords()
   const app = createApp(booted.services, { trustProxy: config.trustProxy, csrfKey: booted.csrfKey })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
   await new Promise<void>((resolve, reject) => {
@@ -167,6 +195,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
       )
     } else if (command === 'admin' && sub === 'create') {
       await createAdmin(booted, values.email, io)
+    } else if (command === 'admin' && sub === 'reset-password') {
+      await resetAdminPassword(booted, values.email, io)
     } else if (command === 'keys' && sub === 'rotate') {
       const realm = await realmFor(booted, values.realm)
       const key = await booted.services.keys.rotate(realm, booted.services.clock())

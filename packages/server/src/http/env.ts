@@ -1,5 +1,6 @@
 import type { Admin, AdminSession } from '../db/repositories/admins.js'
 import type { Realm } from '../db/repositories/realms.js'
+import type { ThrottleService } from '../services/throttle.js'
 
 /** What the middleware chain puts on each request's context. */
 export type AppEnv = {
@@ -13,5 +14,7 @@ export type AppEnv = {
     clientIp: string
     /** The admin portal's signed-in admin and session (set by the admin routes' guard only). */
     admin: { admin: Admin; session: AdminSession }
+    /** The rate limiter's counters (set by the throttle middleware, for routes that clear some). */
+    throttle: ThrottleService
   }
 }

@@ -56,8 +56,14 @@ export function errorHandler(logger: Logger) {
     }
     if (appError.code === 'database_unavailable') c.header('Retry-After', '30')
     if (wantsJson) return c.json({ error: appError.code, message: appError.message }, appError.status as 400)
-    return page(c, appError.status, titleFor(appError), appError.message)
+    return page(c, appError.status, titleFor(appError), appError.message, linkOf(appError))
   }
+}
+
+/** A link the error offers as the way forward (e.g. a 429 login's "Forgot your password?"), if any. */
+function linkOf(error: AppError): { href: string; text: string } | undefined {
+  const link = error.details?.link as { href?: unknown; text?: unknown } | undefined
+  return typeof link?.href === 'string' && typeof link.text === 'string' ? { href: link.href, text: link.text } : undefined
 }
 
 function titleFor(error: AppError): string {
@@ -82,12 +88,12 @@ function titleFor(error: AppError): string {
   }
 }
 
-function page(c: Context<AppEnv>, status: number, title: string, message: string): Response | Promise<Response> {
+function page(c: Context<AppEnv>, status: number, title: string, message: string, link?: { href: string; text: string }): Response | Promise<Response> {
   c.header('Cache-Control', 'no-store')
   const realm = c.get('realm')
   if (!realm) return c.text(`${title}: ${message}`, status as 400)
   return c.html(
-    <MessagePage realm={realm} title={title}>
+    <MessagePage realm={realm} title={title} {...(link ? { link } : {})}>
       <p>{message}</p>
     </MessagePage>,
     status as 400,

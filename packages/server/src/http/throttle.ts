@@ -2,16 +2,21 @@ import { isIPv4, isIPv6 } from 'node:net'
 import type { Context, MiddlewareHandler } from 'hono'
 import { normalizeEmail } from '../db/repositories/users.js'
 import { AppError } from '../errors/app-error.js'
+import { readFlow } from '../routes/hosted/flow.js'
 import type { Services } from '../services/index.js'
-import { throttleService, type Counter, type LimitName, type ThrottleService } from '../services/throttle.js'
+import { sendLockoutWarning } from '../services/lockout-mail.js'
+import { loginCounters, throttleService, type Counter, type LimitName, type ThrottleService } from '../services/throttle.js'
 import { field } from '../services/validation.js'
 import { readSessionCookie } from './cookies.js'
 import type { AppEnv } from './env.js'
 
 type Form = Record<string, unknown>
 
-/** Counters of one account's failures, which its owner's success clears. */
-const ACCOUNT_LIMITS = new Set<LimitName>(['login_account', 'profile_user'])
+/**
+ * Counters of one account's failures that its owner's success clears: the login one of this address only
+ * (an attacker elsewhere keeps their count), and the profile's.
+ */
+const ACCOUNT_LIMITS = new Set<LimitName>(['login_account_ip', 'profile_user'])
 
 /** What a response means for the points its request took: keep them, give them back, or (login) clear the account's. */
 type Outcome = 'keep' | 'refund' | 'success'
@@ -20,6 +25,8 @@ interface Rule {
   /** The counters one request spends a point on, most general first. */
   counters(c: Context<AppEnv>, form: Form): Promise<Counter[]> | Counter[]
   settle(status: number): Outcome
+  /** The error a refused request gets, when it says more than the time left (`wait`, e.g. "15 minutes"). */
+  refused?(c: Context<AppEnv>, form: Form, refusedBy: LimitName[], wait: string): Promise<AppError>
 }
 
 /**
@@ -43,8 +50,25 @@ const countRedirects = (status: number): Outcome => (status >= 300 && status < 4
  * else (a bad form, a disabled account, an outage) gives the points back. `/reset` is deliberately absent:
  * its links carry 256 random bits, and nothing an attacker does elsewhere may stand in the owner's way.
  */
-function rules(services: Services): Record<string, Rule> {
+function rules(services: Services, limits: ThrottleService): Record<string, Rule> {
   const ip = (c: Context<AppEnv>) => clientKey(c.get('clientIp'))
+
+  /**
+   * The per-account login limit (all addresses together) was hit: someone is guessing this password. Its
+   * owner gets a mail, at most once an hour (a counter of its own), sent after the answer so that the answer
+   * takes as long whether the email has an account or not.
+   */
+  function warnOwner(c: Context<AppEnv>, email: string): void {
+    const realm = c.get('realm')
+    const loginrocketUrl = c.get('loginrocketUrl')
+    const warn = async () => {
+      const once = await limits.take([{ limit: 'lockout_mail', key: accountKey(c, email) }])
+      if (!once.allowed) return
+      const user = await services.users.byEmail(realm, email)
+      if (user && user.state === 'active') sendLockoutWarning(services, realm, loginrocketUrl, user)
+    }
+    warn().catch((error: unknown) => services.logger.error({ err: error }, 'could not warn the owner of an account under attack'))
+  }
 
   /** The user whose LoginRocket session this browser holds, or null (the route then sends it to log in). */
   async function loggedInUser(c: Context<AppEnv>): Promise<string | null> {
@@ -62,19 +86,25 @@ function rules(services: Services): Record<string, Rule> {
   }
   return {
     '/login': {
-      counters: (c, form) => [
-        { limit: 'login_ip', key: ip(c) },
-        { limit: 'login_account', key: accountKey(c, field(form, 'email')) },
-      ],
+      counters: (c, form) => [{ limit: 'login_ip', key: ip(c) }, ...loginCounters(accountKey(c, field(form, 'email')), ip(c))],
       settle: countFailures(401),
+      // A way out that no attacker can block: a reset link, which clears the account's counters once used.
+      async refused(c, form, refusedBy, wait) {
+        if (refusedBy.includes('login_account')) warnOwner(c, field(form, 'email'))
+        const carry = await readFlow(c).then((flow) => flow.carry, () => '')
+        return new AppError('rate_limited', `Too many attempts. Try again in ${wait}.`, { link: { href: `/forgot${carry}`, text: 'Forgot your password?' } })
+      },
     },
     // The admin portal's login: the same limits and counting, over the admins' own emails.
     '/admin/login': {
-      counters: (c, form) => [
-        { limit: 'login_ip', key: ip(c) },
-        { limit: 'login_account', key: `admin\n${normalizeEmail(field(form, 'email'))}` },
-      ],
+      counters: (c, form) => [{ limit: 'login_ip', key: ip(c) }, ...loginCounters(adminAccountKey(field(form, 'email')), ip(c))],
       settle: countFailures(401),
+      async refused(_c, _form, _refusedBy, wait) {
+        return new AppError(
+          'rate_limited',
+          `Too many attempts. Try again in ${wait}. An admin can also set a new password on the server: airlock admin reset-password --email EMAIL.`,
+        )
+      },
     },
     '/signup': {
       counters: (c) => [{ limit: 'signup_ip', key: ip(c) }],
@@ -118,6 +148,19 @@ function accountKey(c: Context<AppEnv>, email: string): string {
   return `${c.get('realm').id}\n${normalizeEmail(email)}`
 }
 
+/** An admin's login counters' key: their email as the admins table compares it. */
+export function adminAccountKey(email: string): string {
+  return `admin\n${normalizeEmail(email)}`
+}
+
+/**
+ * Clears an account's failed logins, from every address: called when a password reset completes, which only
+ * the owner of the mailbox can do.
+ */
+export function forgetLoginFailures(c: Context<AppEnv>, email: string): Promise<void> {
+  return c.get('throttle').settle({ refund: [], clear: [], forget: loginCounters(accountKey(c, email)) })
+}
+
 /**
  * The client's address as a counter key: IPv4 as is (also when IPv4-mapped), IPv6 by its /64, since one
  * machine usually holds a whole /64 and could otherwise take a fresh address for every attempt.
@@ -143,11 +186,12 @@ export function clientKey(ip: string): string {
  */
 export function throttle(services: Services, secret: string): MiddlewareHandler<AppEnv> {
   const limits: ThrottleService = throttleService(services.db, services.logger, secret)
-  const byPath = rules(services)
+  const byPath = rules(services, limits)
   const SWEEP_EVERY_MS = 5 * 60_000
   let lastSweep = Date.now()
 
   return async function throttle(c, next) {
+    c.set('throttle', limits)
     const rule = c.req.method !== 'POST' ? undefined : Object.hasOwn(byPath, c.req.path) ? byPath[c.req.path] : INVITATION_MAIL.test(c.req.path) ? byPath.invitationMail : undefined
     if (!rule) return next()
 
@@ -157,8 +201,9 @@ export function throttle(services: Services, secret: string): MiddlewareHandler<
     if (!taken.allowed) {
       const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
       const minutes = Math.ceil(seconds / 60)
+      const wait = `${minutes} minute${minutes === 1 ? '' : 's'}`
       c.header('Retry-After', String(seconds))
-      throw new AppError('rate_limited', `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
+      throw rule.refused ? await rule.refused(c, form, taken.refusedBy, wait) : new AppError('rate_limited', `Too many attempts. Try again in ${wait}.`)
     }
 
     let outcome: Outcome = 'refund'

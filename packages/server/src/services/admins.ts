@@ -31,7 +31,8 @@ export function adminService(repo: AdminRepository, links: LinkService) {
       const errors: FieldErrors = {}
       const emailError = emailProblem(email)
       if (emailError) errors.email = emailError
-      const passwordError = passwordProblem(password, { email })
+      // The portal's own name stands in for a realm's: it is the first word an attacker of the portal tries.
+      const passwordError = passwordProblem(password, { email, realmName: 'Airlock' })
       if (passwordError) errors.password = passwordError
       else if (confirm !== null && confirm !== password) errors.confirm = 'The passwords don’t match.'
       if (!errors.email && (await repo.byEmail(email))) errors.email = `An admin with the email ${email} already exists.`
@@ -46,6 +47,22 @@ export function adminService(repo: AdminRepository, links: LinkService) {
       const admin = { id: newId('adm'), email, passwordHash: await hashPassword(password), createdAt: now }
       if (!(await repo.insert(admin))) return { ok: false, errors: { email: `An admin with the email ${email} already exists.` } }
       return { ok: true, value: { ...admin, lastLoginAt: null } }
+    },
+
+    /**
+     * A new password for an admin (`airlock admin reset-password`, for one who is locked out or forgot it):
+     * the same policy as everywhere, and every session of theirs ends, whoever holds it.
+     */
+    async resetPassword(rawEmail: string, password: string, now: Date): Promise<Outcome<Admin>> {
+      const email = cleanEmail(rawEmail)
+      const admin = emailProblem(email) === null ? await repo.byEmail(email) : null
+      if (!admin) return { ok: false, errors: { email: `No admin has the email ${email}.` } }
+      const passwordError = passwordProblem(password, { email: admin.email, realmName: 'Airlock' })
+      if (passwordError) return { ok: false, errors: { password: passwordError } }
+      const passwordHash = await hashPassword(password)
+      await repo.setPassword(admin.id, passwordHash)
+      await repo.endSessionsOf(admin.id, now)
+      return { ok: true, value: { ...admin, passwordHash } }
     },
 
     /** The admin these credentials open, or null; an unknown email costs the same hash check as a wrong password. */

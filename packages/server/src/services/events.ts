@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'invitation.org.accepted',
   'invitation.org.revoked',
   'admin.created',
+  'admin.password.updated',
   'admin.login.succeeded',
   'admin.login.failed',
   'admin.realm.created',

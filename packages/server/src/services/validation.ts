@@ -8,7 +8,9 @@ export const EMAIL_MAX = 254
 // which would let two addresses or names look identical.
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u
 // Deliberately plain: one @, no spaces or controls, a dot in the domain. Mail delivery is the real test.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u
+// No `/` or `:` either (no address in use has them; RFC 5322 allows `:` only quoted): with them an address
+// like `http://evil.example/x@example.com` reads as a link in the mails that quote it.
+const EMAIL = /^[^\s@/:]+@[^\s@/:]+\.[^\s@/:]+$/u
 
 /** The email as stored: NFKC-normalised and trimmed (case is kept for display, compared folded). */
 export function cleanEmail(raw: string): string {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { newId } from '../../src/crypto/ids.js'
+import { toDbTime } from '../../src/db/convert.js'
 import { claimsOf, tokenFrom } from './browser.js'
 import { Client } from './client.js'
 import { readJson } from './json.js'
@@ -31,6 +32,14 @@ export async function signUp(server: TestServer, email: string, fields: Record<s
   const token = tokenFrom(res)
   const claims = claimsOf(token)
   return { client, email, userId: claims.sub, token, orgId: claims.orgs?.[0]?.oid, membershipId: claims.orgs?.[0]?.mid }
+}
+
+/**
+ * Marks a person's email address confirmed straight in the database, as opening their verification link would:
+ * only people with a confirmed address may send invitations.
+ */
+export async function confirmEmail(server: TestServer, person: Pick<Person, 'userId'>): Promise<void> {
+  await server.booted.services.db.kysely.updateTable('users').set({ email_verified_at: toDbTime(new Date()) }).where('id', '=', person.userId).execute()
 }
 
 /** Makes a user a member of an account straight in the database; returns the membership id. */

@@ -108,6 +108,14 @@ export function adminRepository(db: Kysely<Database>) {
     async endSession(id: string, now: Date): Promise<void> {
       await db.updateTable('admin_sessions').set({ ended_at: toDbTime(now) }).where('id', '=', id).where('ended_at', 'is', null).execute()
     },
+
+    async setPassword(id: string, passwordHash: string): Promise<void> {
+      await db.updateTable('admins').set({ password_hash: passwordHash }).where('id', '=', id).execute()
+    },
+
+    async endSessionsOf(adminId: string, now: Date): Promise<void> {
+      await db.updateTable('admin_sessions').set({ ended_at: toDbTime(now) }).where('admin_id', '=', adminId).where('ended_at', 'is', null).execute()
+    },
   }
 }
 

@@ -40,7 +40,7 @@ export function accountInvitationRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const realm = c.get('realm')
-    const sent = await services.invitations.resend(realm, request.access, c.req.param('id'), services.clock())
+    const sent = await services.invitations.resend(realm, request.access, request.user, c.req.param('id'), services.clock())
     if (!sent) throw new AppError('not_found', GONE)
     sendInvitation(services, realm, c.get('loginrocketUrl'), sent, request.access.org, request.user, request.flow.hidden.redirect_uri)
     return backToAccount(c, request, 'resent')

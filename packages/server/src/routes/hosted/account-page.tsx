@@ -4,6 +4,7 @@ import type { User } from '../../db/repositories/users.js'
 import type { AppEnv } from '../../http/env.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { Services } from '../../services/index.js'
+import { inviterProblem } from '../../services/invitations.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { AccountPage, type AccountForm } from '../../views/pages/account.js'
 import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
@@ -68,6 +69,7 @@ export async function accountPage(
   const { flow, access } = request
   const members = access.manager ? await services.accountManagement.members(realm, access.org) : []
   const invitations = access.manager ? await services.invitations.open(realm, access.org) : []
+  const inviteBlocked = access.manager ? inviterProblem(realm, request.user) : null
   const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ ...backParams(flow), redirect_uri: flow.redirectUri })}` : null
   const accountsHref = `/accounts?${new URLSearchParams({ force: '1', ...backParams(flow) })}`
   const failed = extra.failed && {
@@ -88,6 +90,7 @@ export async function accountPage(
       accountsHref={accountsHref}
       notice={extra.notice}
       failed={failed}
+      inviteBlocked={inviteBlocked}
     />,
     failed ? 422 : 200,
   )

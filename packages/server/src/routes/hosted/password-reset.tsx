@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
+import { forgetLoginFailures } from '../../http/throttle.js'
 import { sendPasswordReset } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { LIFETIME_MS } from '../../services/links.js'
@@ -88,7 +89,7 @@ export function passwordResetRoutes(services: Services) {
     const { user } = found
 
     // Check the password before using the link up, so a typo doesn't cost the user their link.
-    const problem = passwordProblem(password, { email: user.email })
+    const problem = passwordProblem(password, { email: user.email, realmName: realm.name })
     if (problem) {
       return c.html(
         <ResetPage realm={realm} csrf={c.get('csrf')} token={secret} email={user.email} errors={{ new_password: problem }} hidden={flow.hidden} />,
@@ -105,6 +106,8 @@ export function passwordResetRoutes(services: Services) {
     }
     // Whoever knew the old password is logged out everywhere and their links die; this browser gets a fresh session below.
     await services.credentials.passwordChanged(realm, changed.value, { ip: c.get('clientIp') }, services.clock())
+    // The mailbox's owner is back in: failed logins, theirs or an attacker's, no longer stand in their way.
+    await forgetLoginFailures(c, user.email)
     await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended', links: 'voided' } })
     let current = changed.value
     if (current.emailVerifiedAt === null) {

@@ -16,12 +16,14 @@ export interface InvitationsProps {
   carry: string
   /** The invite form's errors and typed values after a failed post. */
   failed?: { errors: FieldErrors; email: string; permissions: string[] } | undefined
+  /** Why this user can't invite yet, shown instead of the form; null or absent when they can. */
+  blocked?: string | null | undefined
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10)
 
 /** "Invite someone" (email and permissions, the realm's defaults ticked) and the invitations still open. */
-export function Invitations({ realm, csrf, access, invitations, now, base, carry, failed }: InvitationsProps) {
+export function Invitations({ realm, csrf, access, invitations, now, base, carry, failed, blocked }: InvitationsProps) {
   if (!sharesAccounts(realm)) {
     return (
       <section aria-labelledby="invite-heading">
@@ -36,18 +38,22 @@ export function Invitations({ realm, csrf, access, invitations, now, base, carry
     <>
       <section aria-labelledby="invite-heading">
         <h2 id="invite-heading">Invite someone</h2>
-        <Form csrf={csrf} action={`${base}/invitations${carry}`}>
-          <Field name="email" label="Email address" type="email" value={failed?.email ?? ''} errors={errors} autocomplete="off" required autofocus={Boolean(errors.email)} />
-          <Checkboxes
-            name="permissions"
-            legend="Their permissions"
-            idPrefix="invite-perm"
-            options={permissionOptions(offeredPermissions(realm, access.owner, defaults))}
-            checked={failed?.permissions ?? defaults}
-            errors={errors}
-          />
-          <button type="submit">Send invitation</button>
-        </Form>
+        {blocked ? (
+          <p class="notice info">{blocked}</p>
+        ) : (
+          <Form csrf={csrf} action={`${base}/invitations${carry}`}>
+            <Field name="email" label="Email address" type="email" value={failed?.email ?? ''} errors={errors} autocomplete="off" required autofocus={Boolean(errors.email)} />
+            <Checkboxes
+              name="permissions"
+              legend="Their permissions"
+              idPrefix="invite-perm"
+              options={permissionOptions(offeredPermissions(realm, access.owner, defaults))}
+              checked={failed?.permissions ?? defaults}
+              errors={errors}
+            />
+            <button type="submit">Send invitation</button>
+          </Form>
+        )}
       </section>
       {invitations.length > 0 ? (
         <section aria-labelledby="invitations-heading">

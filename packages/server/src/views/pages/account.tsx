@@ -33,6 +33,8 @@ export interface AccountPageProps {
   accountsHref: string
   notice?: string | undefined
   failed?: AccountFailure | undefined
+  /** Why this user can't invite yet (their email isn't confirmed), or null. */
+  inviteBlocked?: string | null | undefined
 }
 
 const text = (value: string | string[] | undefined) => (typeof value === 'string' ? value : '')
@@ -42,7 +44,7 @@ const list = (value: string | string[] | undefined) => (Array.isArray(value) ? v
  * One account: for its owners and admins, its name, members (permissions, removal), invitations; for every
  * member, leaving it; for owners, closing it. Each form posts to its own path under `/accounts/<id>`.
  */
-export function AccountPage({ realm, csrf, access, members, invitations, now, carry, backTo, accountsHref, notice, failed }: AccountPageProps) {
+export function AccountPage({ realm, csrf, access, members, invitations, now, carry, backTo, accountsHref, notice, failed, inviteBlocked }: AccountPageProps) {
   const { org } = access
   const base = `/accounts/${encodeURIComponent(org.id)}`
   const errorsOf = (form: AccountForm): FieldErrors => (failed?.form === form ? failed.errors : {})
@@ -74,7 +76,7 @@ export function AccountPage({ realm, csrf, access, members, invitations, now, ca
             </Form>
           </section>
           <Members realm={realm} csrf={csrf} access={access} members={members} base={base} carry={carry} failed={memberFailure} />
-          <Invitations realm={realm} csrf={csrf} access={access} invitations={invitations} now={now} base={base} carry={carry} failed={inviteFailure} />
+          <Invitations realm={realm} csrf={csrf} access={access} invitations={invitations} now={now} base={base} carry={carry} failed={inviteFailure} blocked={inviteBlocked} />
         </>
       ) : (
         <section aria-labelledby="membership-heading">
