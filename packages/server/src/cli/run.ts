@@ -6,7 +6,6 @@ import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
 import { adminAccountKey } from '../http/throttle.js'
-import { loadCommonPasswords } from '../services/passwords.js'
 import { applyAssignments } from '../services/realm-settings.js'
 import { createRealm, updateRealmSettings } from '../services/realms.js'
 import { loginCounters, throttleService } from '../services/throttle.js'
@@ -119,8 +118,6 @@ export interface Running {
 export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
   const logger = pino({ level: config.logLevel })
   const booted = await boot(config, logger)
-  // Read now rather than during the first signup's request.
-  loadCommonPasswords()
   const app = createApp(booted.services, { trustProxy: config.trustProxy, csrfKey: booted.csrfKey })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
   await new Promise<void>((resolve, reject) => {

