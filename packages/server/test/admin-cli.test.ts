@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli, type Running } from '../src/cli/run.js'
-import { cli, useCliData } from './support/cli.js'
+import { cli, cliProcess, useCliData } from './support/cli.js'
 import { DIALECTS } from './support/dialects.js'
 import { freePort } from './support/server.js'
 
@@ -64,13 +63,7 @@ describe.each(DIALECTS)('the first admin from the CLI on %s', (dialect) => {
 describe('airlock admin create as a process', () => {
   it('exits with code 2 and names the problem, reading the password from stdin', () => {
     const data = mkdtempSync(join(tmpdir(), 'airlock-admin-bin-'))
-    const main = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
-    const run = (input: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', main, 'admin', 'create', '--data', data, '--email', 'bin@example.com'], {
-        encoding: 'utf8',
-        input,
-        env: { ...process.env, DATABASE_URL: '', AIRLOCK_ADMIN_PASSWORD: undefined, LOG_LEVEL: 'silent' },
-      })
+    const run = (input: string) => cliProcess(['admin', 'create', '--data', data, '--email', 'bin@example.com'], input)
     const weak = run('short\n')
     expect(weak.stderr).toBe('airlock: admin create: password: Use at least 8 characters.\n')
     expect(weak.status).toBe(2)

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { passwordProblem, PASSWORD_MAX } from '../src/services/passwords.js'
 import { APP, back, PASSWORD, signUp } from './support/accounts.js'
 import { Browser } from './support/browser.js'
-import { cli, useCliData } from './support/cli.js'
+import { cli, cliProcess, useCliData } from './support/cli.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { linkIn, MailCatcher } from './support/mail-catcher.js'
@@ -143,13 +142,7 @@ describe.each(DIALECTS)('airlock admin create with a weak password on %s', (dial
 describe('airlock admin create as a process', () => {
   it('refuses a common password read from stdin, exiting with code 2', () => {
     const data = mkdtempSync(join(tmpdir(), 'airlock-weak-bin-'))
-    const main = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
-    const run = (input: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', main, 'admin', 'create', '--data', data, '--email', 'bin@example.com'], {
-        encoding: 'utf8',
-        input,
-        env: { ...process.env, DATABASE_URL: '', AIRLOCK_ADMIN_PASSWORD: undefined, LOG_LEVEL: 'silent' },
-      })
+    const run = (input: string) => cliProcess(['admin', 'create', '--data', data, '--email', 'bin@example.com'], input)
     const weakRun = run('12345678\n')
     expect(weakRun.status).toBe(2)
     expect(weakRun.stderr).toContain(`airlock: admin create: password: ${COMMON}`)

@@ -1,3 +1,4 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +16,16 @@ export async function cli(args: string[], env: Record<string, string | undefined
     ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }),
   })
   return out
+}
+
+/** Runs the CLI as its own process from the sources (as `airlock` runs), with `input` on its stdin; on SQLite. */
+export function cliProcess(args: string[], input: string): SpawnSyncReturns<string> {
+  const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
+  return spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, DATABASE_URL: '', AIRLOCK_ADMIN_PASSWORD: undefined, LOG_LEVEL: 'silent' },
+  })
 }
 
 /** A data folder (and, on PostgreSQL, a fresh database) for the enclosing describe block's CLI runs. */
