@@ -421,5 +421,45 @@ export function defineFlows(dialect: Dialect): void {
       await shots.take(page, 'logged in by keyboard')
       expect(await greeting()).toBe('Hi, Kai!')
     })
+
+    it("8. login CSRF: a link carrying the attacker's own token logs nobody in as the attacker, in this browser or a fresh one", async () => {
+      // The attacker signs up in a browser of their own and keeps the token LoginRocket hands their app.
+      const attacker = newPerson('Mallory', 'Attacker')
+      const theirs = await newContext()
+      let planted: string | null = null
+      try {
+        const attackerPage = await theirs.newPage()
+        attackerPage.on('request', (request) => {
+          const url = new URL(request.url())
+          if (url.origin === demo.exampleUrl && url.searchParams.has('token')) planted = url.searchParams.get('token')
+        })
+        await signUp(attacker, attackerPage)
+      } finally {
+        await theirs.close()
+      }
+      expect(planted).not.toBeNull()
+      const link = app(`/me?token=${planted!}`)
+
+      // A logged-in victim opens the link: the app sends the browser through /login once, where the victim's own
+      // LoginRocket session answers, and the victim stays themselves.
+      await signUp(newPerson('Victor', 'Victim'))
+      await page.goto(link)
+      await page.waitForURL(inApp('/me'))
+      expect(await greeting()).toBe('Hi, Victor!')
+      expect(await pageText(page)).not.toContain(attacker.email)
+      await shots.take(page, 'the victim is still themselves')
+
+      // Someone logged out opens it: the login form, not the attacker's account.
+      const fresh = await newContext()
+      try {
+        const freshPage = await fresh.newPage()
+        await freshPage.goto(link)
+        await freshPage.waitForURL(onServer('/login'))
+        await freshPage.getByLabel('Email').waitFor({ state: 'visible' })
+        expect((await fresh.cookies(demo.exampleUrl)).map((c) => c.name)).not.toContain('arToken')
+      } finally {
+        await fresh.close()
+      }
+    })
   })
 }
