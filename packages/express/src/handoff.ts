@@ -33,15 +33,19 @@ export function browserNonce(req: Request): string | undefined {
 
 /**
  * The nonce to send to LoginRocket from this browser: its existing one (so two tabs don't undo each other's
- * logins), else a new one of 256 bits; either way the cookie's 30 minutes start again. Null when tokens
- * aren't bound (`bindTokens: false`, or no login cookie to hand a token to).
+ * logins), else a new one of 256 bits in a cookie for 30 minutes. The cookie is set only then, not on every
+ * page that shows a login link; a token that comes back after it expired costs one more trip through /login.
+ * Null when tokens aren't bound (`bindTokens: false`, or no login cookie to hand a token to).
  */
 export function ensureNonce(options: ResolvedOptions, req: Request, res: Response): string | null {
   if (!options.bindTokens || options.cookieName === null) return null
   const request = req as WithNonce
   if (request[CHOSEN] !== undefined) return request[CHOSEN]
-  const nonce = browserNonce(req) ?? randomBytes(32).toString('base64url')
-  if (!res.headersSent) res.cookie(NONCE_COOKIE, nonce, { ...nonceCookie(options, req), maxAge: NONCE_MS })
+  let nonce = browserNonce(req)
+  if (nonce === undefined) {
+    nonce = randomBytes(32).toString('base64url')
+    if (!res.headersSent) res.cookie(NONCE_COOKIE, nonce, { ...nonceCookie(options, req), maxAge: NONCE_MS })
+  }
   request[CHOSEN] = nonce
   return nonce
 }
