@@ -13,7 +13,7 @@ module.exports = function sameOrigin(req, res, next) {
   const origin = req.get('origin')
   let allowed = true
   if (fetchSite) allowed = fetchSite === 'same-origin' || fetchSite === 'none'
-  else if (origin) allowed = origin === new URL(req.authrocket.requestUri()).origin
+  else if (origin) allowed = origin === req.authrocket.requestUri().origin
   if (allowed) return next()
   res.status(403).render('error', {
     title: 'Request refused',

@@ -143,7 +143,7 @@ describe('the nav and the login page with an account', () => {
     expect(textOf(browser.html)).toContain('Hi, Dave!')
     const nonce = browser.cookies.get('arNonce')
     expect(linkHref(browser.html, 'Manage current account')).toBe(`${LR}/accounts/org_widgets?redirect_uri=${back}&nonce=${nonce}`)
-    expect(linkHref(browser.html, 'Switch accounts')).toBe(`${LR}/accounts?redirect_uri=${back}&nonce=${nonce}`)
+    expect(linkHref(browser.html, 'Switch accounts')).toBe(`${LR}/accounts?redirect_uri=${back}&force=1&nonce=${nonce}`)
     expect(linkHref(browser.html, 'Manage Profile')).toBe(`${LR}/profile?redirect_uri=${back}&nonce=${nonce}`)
     expect(hasLink(browser.html, 'Logout')).toBe(true)
   })

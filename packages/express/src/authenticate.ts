@@ -3,7 +3,7 @@ import type { Context } from './context.js'
 import { readCookie, writeLoginCookie } from './cookie.js'
 import { boundToBrowser, clearBounce, ensureNonce, justBounced, markBounce, refuseUnboundToken } from './handoff.js'
 import { AuthRocket, type Login } from './helper.js'
-import { LOGIN_PARAMS, requestOrigin, withoutParams, withParams } from './request-url.js'
+import { LOGIN_PARAMS, loginrocketLink, requestOrigin, withoutParams } from './request-url.js'
 
 const BEARER = /^Bearer +([^\s]+) *$/i
 
@@ -34,7 +34,7 @@ async function acceptTokenParam(ctx: Context, req: Request, res: Response, token
     const nonce = ensureNonce(options, req, res)!
     markBounce(options, req, res, nonce)
     const here = requestOrigin(req, options.appUrl) + cleanLocation(req)
-    res.redirect(302, withParams(`${options.loginrocketUrl}/login`, { redirect_uri: here, nonce }))
+    res.redirect(302, loginrocketLink(options.loginrocketLinks, '/login', { redirect_uri: here, nonce }))
     return
   }
   if (checked.status === 'valid') {

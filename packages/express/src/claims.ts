@@ -36,7 +36,6 @@ export function userFromClaims(claims: TokenClaims): User {
   const lastName = text(claims.family_name)
   const username = text(claims.preferred_username)
   const email = text(claims.email)
-  const orgs = Array.isArray(claims.orgs) ? claims.orgs.filter(isTokenOrg) : []
   return {
     object: 'user',
     id: claims.sub,
@@ -50,21 +49,27 @@ export function userFromClaims(claims: TokenClaims): User {
     locale: text(claims.locale),
     reference: text(claims.ref),
     custom: record(claims.cs),
-    memberships: orgs.map((entry) => toMembership(entry, claims)),
+    ...(Array.isArray(claims.orgs)
+      ? { memberships: claims.orgs.filter(isTokenOrg).map((entry) => toMembership(entry, claims)) }
+      : {}),
   }
 }
 
-/** The selected membership, or the only one when none is marked. */
+/**
+ * The selected membership, else the first (as AuthRocket's); null when there is none, also when the token has
+ * no `orgs` claim (where AuthRocket's middleware throws a TypeError).
+ */
 export function selectedMembership(user: User): Membership | null {
-  return user.memberships.find((m) => m.selected) ?? (user.memberships.length === 1 ? user.memberships[0]! : null)
+  const memberships = user.memberships ?? []
+  return memberships.find((m) => m.selected) ?? memberships[0] ?? null
 }
 
 export function sessionFromClaims(claims: TokenClaims, token: string, user: User): Session {
   return {
     object: 'session',
     id: text(claims.sid),
-    created_at: new Date(claims.iat * 1000),
-    expires_at: new Date(claims.exp * 1000),
+    created_at: claims.iat,
+    expires_at: claims.exp,
     token,
     user_id: claims.sub,
     user,

@@ -28,7 +28,7 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined
 }
 
-/** The options the login cookie is written (and cleared) with for this request. */
+/** The options the login cookie is written (and cleared) with for this request: never an expiry. */
 export function cookieAttributes(options: ResolvedOptions, req: Request): CookieOptions {
   const { secure, httpOnly, sameSite, path, domain } = options.cookie
   return {
@@ -42,7 +42,13 @@ export function cookieAttributes(options: ResolvedOptions, req: Request): Cookie
 
 export function writeLoginCookie(options: ResolvedOptions, req: Request, res: Response, token: string, exp: number): void {
   if (options.cookieName === null) return
-  res.cookie(options.cookieName, token, { ...cookieAttributes(options, req), expires: new Date(exp * 1000) })
+  const { maxAge, expires } = options.cookie
+  // The cookie lives as long as the token, unless the app set its own lifetime (as AuthRocket's middleware).
+  const lifetime =
+    maxAge === undefined && expires === undefined
+      ? { expires: new Date(exp * 1000) }
+      : { ...(maxAge === undefined ? {} : { maxAge }), ...(expires === undefined ? {} : { expires }) }
+  res.cookie(options.cookieName, token, { ...cookieAttributes(options, req), ...lifetime })
 }
 
 export function clearLoginCookie(options: ResolvedOptions, req: Request, res: Response): void {

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express'
 import { selectedMembership, sessionFromClaims, userFromClaims } from './claims.js'
 import type { Context } from './context.js'
 import { ensureNonce } from './handoff.js'
-import { LOGIN_PARAMS, requestOrigin, withoutParams, withParams } from './request-url.js'
+import { LOGIN_PARAMS, loginrocketLink, requestOrigin } from './request-url.js'
 import type { Membership, Org, PermissionMatcher, Session, TokenClaims, UrlParams, User } from './types.js'
 
 /** The login this request carries, if any. */
@@ -54,7 +54,7 @@ export class AuthRocket {
     return this.#user
   }
 
-  /** The membership of the selected account (org), or null. */
+  /** The membership of the selected account (org), else the first; null when there is none. */
   get currentMembership(): Membership | null {
     const user = this.currentUser
     return user ? selectedMembership(user) : null
@@ -83,34 +83,57 @@ export class AuthRocket {
     return this.#toToken('/profile', params)
   }
 
-  /** Manage the current account; the account list when none is selected. */
+  /**
+   * Manage one account: `params.id` (taken out of the query), else the current account's; with neither, the
+   * account list (`arAccountsUrl(params)`).
+   */
   arAccountUrl(params?: UrlParams): string {
-    const org = this.currentOrg
-    return this.#toToken(org ? `/accounts/${encodeURIComponent(org.id)}` : '/accounts', params)
+    const rest = { ...params }
+    const id = rest.id || this.currentOrg?.id
+    if (!id) return this.arAccountsUrl(rest)
+    delete rest.id
+    return this.#toToken(`/accounts/${encodeURIComponent(String(id))}`, rest)
   }
 
-  /** Switch accounts. */
+  /**
+   * Switch accounts: the list, with `force=1` so that it shows even with one account; `force` that is
+   * explicitly falsy leaves it out. `force` keeps its place when the caller gave it, else comes last.
+   */
   arAccountsUrl(params?: UrlParams): string {
-    return this.#toToken('/accounts', params)
+    const query = { ...params }
+    if (query.force || query.force === undefined) query.force = 1
+    else delete query.force
+    return this.#toToken('/accounts', query)
   }
 
-  /** Ends the LoginRocket session too; `fullLogout` sends the browser here. */
+  /** Ends the LoginRocket session too; `fullLogout` sends the browser here. `session` comes after `params`. */
   arLogoutUrl(params?: UrlParams): string {
-    const session = this.#login?.claims.sid
-    return this.#lr('/logout', { ...(typeof session === 'string' ? { session } : {}), ...params })
+    const id = this.currentSession?.id
+    return this.#lr('/logout', id ? { ...params, session: id } : params)
   }
 
-  /** The absolute URL of this request, or of `uri` resolved against it. */
-  requestUri(uri?: string): string {
-    const here = requestOrigin(this.#req, this.#ctx.options.appUrl) + this.#req.originalUrl
-    return uri === undefined ? here : new URL(uri, here).href
+  /**
+   * This request's address as a `URL` (it prints as the address in templates and links), or `uri` resolved
+   * against the app's origin.
+   */
+  requestUri(uri?: string): URL {
+    const origin = requestOrigin(this.#req, this.#ctx.options.appUrl)
+    if (uri) return new URL(uri, `${origin}/`)
+    // Appended, not resolved: a request for `//other.example/` stays on this app's host.
+    const path = this.#req.originalUrl
+    return new URL(origin + (path.startsWith('/') ? path : '/'))
   }
 
-  /** This page's URL, safe to come back to after login: GETs only (else the app's root), without login parameters. */
+  /**
+   * This page's address, safe to come back to after login: without `token`, `session` and `account`. Not for
+   * a POST or other non-GET: its address may have no page, so the app's root instead.
+   */
   safeThisUri(): string {
     const method = this.#req.method
     if (method !== 'GET' && method !== 'HEAD') return this.appRootUri()
-    return requestOrigin(this.#req, this.#ctx.options.appUrl) + withoutParams(this.#req.originalUrl, LOGIN_PARAMS)
+    const uri = this.requestUri()
+    for (const name of LOGIN_PARAMS) uri.searchParams.delete(name)
+    return uri.href
   }
 
   /** The app's root URL. */
@@ -133,6 +156,6 @@ export class AuthRocket {
   }
 
   #lr(path: string, params: UrlParams | undefined): string {
-    return withParams(this.#ctx.options.loginrocketUrl + path, params)
+    return loginrocketLink(this.#ctx.options.loginrocketLinks, path, params)
   }
 }

@@ -13,6 +13,10 @@ export interface ArCookieOptions {
   sameSite?: 'lax' | 'strict' | 'none'
   domain?: string
   path?: string
+  /** Milliseconds, as Express's `res.cookie`; by default the cookie expires with the token (its `exp`). */
+  maxAge?: number
+  /** A fixed expiry date; by default the cookie expires with the token (its `exp`). */
+  expires?: Date
 }
 
 /** Options for {@link arMiddleware}; every setting can also come from the environment. */
@@ -40,11 +44,15 @@ export interface ArMiddlewareOptions {
 }
 
 export interface ResolvedOptions {
+  /** LOGINROCKET_URL without its query and trailing slash. */
   loginrocketUrl: string
+  /** LOGINROCKET_URL as given, query included: links to LoginRocket's pages replace its path and keep its query. */
+  loginrocketLinks: string
   issuer: string
   staticKey: StaticKey | null
   cookieName: string | null
-  cookie: Required<Pick<ArCookieOptions, 'secure' | 'httpOnly' | 'sameSite' | 'path'>> & { domain?: string }
+  cookie: Required<Pick<ArCookieOptions, 'secure' | 'httpOnly' | 'sameSite' | 'path'>> &
+    Pick<ArCookieOptions, 'domain' | 'maxAge' | 'expires'>
   appUrl: string | null
   bindTokens: boolean
   logger: Logger
@@ -56,7 +64,7 @@ function fail(setting: string, problem: string, fix: string): never {
   throw new TypeError(`arMiddleware: ${setting} ${problem}. ${fix}`)
 }
 
-function parseOrigin(value: unknown, setting: string, fix: string, allowPath: boolean): string {
+function parseOrigin(value: unknown, setting: string, fix: string, allowPath: boolean, allowQuery = false): string {
   if (typeof value !== 'string' || value.trim() === '') fail(setting, 'is missing', fix)
   let url: URL
   try {
@@ -67,8 +75,9 @@ function parseOrigin(value: unknown, setting: string, fix: string, allowPath: bo
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     fail(setting, `must be an http or https URL (got ${JSON.stringify(value)})`, fix)
   }
-  if (url.username || url.password || url.search || url.hash) {
-    fail(setting, `must not contain credentials, a query or a fragment (got ${JSON.stringify(value)})`, fix)
+  if (url.username || url.password || (url.search && !allowQuery) || url.hash) {
+    const query = allowQuery ? '' : ', a query'
+    fail(setting, `must not contain credentials${query} or a fragment (got ${JSON.stringify(value)})`, fix)
   }
   if (!allowPath && url.pathname !== '/') {
     fail(setting, `must be an origin such as https://app.example.com, without a path (got ${JSON.stringify(value)})`, fix)
@@ -85,7 +94,9 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
   const lrFix =
     "Set the LOGINROCKET_URL environment variable or pass arMiddleware({ authrocket: { loginrocketUrl: 'https://...' } }); " +
     "your realm's Integration page shows the value"
-  const loginrocketUrl = parseOrigin(ar.loginrocketUrl ?? env.LOGINROCKET_URL, 'LOGINROCKET_URL (authrocket.loginrocketUrl)', lrFix, true)
+  const lrSetting = ar.loginrocketUrl ?? env.LOGINROCKET_URL
+  const loginrocketUrl = parseOrigin(lrSetting, 'LOGINROCKET_URL (authrocket.loginrocketUrl)', lrFix, true, true)
+  const loginrocketLinks = new URL((lrSetting as string).trim()).href
 
   const issuer =
     ar.issuer === undefined
@@ -130,6 +141,13 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
     fail('cookieOptions.domain', 'must be a host name', 'Leave it out to scope the cookie to the host that set it')
   }
 
+  if (co.maxAge !== undefined && !(typeof co.maxAge === 'number' && Number.isFinite(co.maxAge) && co.maxAge > 0)) {
+    fail('cookieOptions.maxAge', 'must be a positive number of milliseconds', 'Leave it out to expire the cookie with the login token')
+  }
+  if (co.expires !== undefined && !(co.expires instanceof Date && !Number.isNaN(co.expires.getTime()))) {
+    fail('cookieOptions.expires', 'must be a valid Date', 'Leave it out to expire the cookie with the login token')
+  }
+
   const appUrl =
     options.appUrl === undefined
       ? null
@@ -145,6 +163,7 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
 
   return {
     loginrocketUrl,
+    loginrocketLinks,
     issuer,
     staticKey,
     cookieName,
@@ -154,6 +173,8 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
       sameSite: co.sameSite ?? 'lax',
       path: co.path ?? '/',
       ...(co.domain === undefined ? {} : { domain: co.domain }),
+      ...(co.maxAge === undefined ? {} : { maxAge: co.maxAge }),
+      ...(co.expires === undefined ? {} : { expires: co.expires }),
     },
     appUrl,
     bindTokens,

@@ -1,4 +1,5 @@
 import type { Request } from 'express'
+import type { UrlParams } from './types.js'
 
 const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
 
@@ -23,6 +24,20 @@ export function requestOrigin(req: Request, appUrl: string | null): string {
   return appUrl ?? `${req.protocol}://${requestHost(req)}`
 }
 
+/**
+ * A link to a LoginRocket page, built as AuthRocket's middleware builds it: LOGINROCKET_URL with its path replaced
+ * by `path` (scheme, host, port and any query kept), then `params` appended in order, form-encoded. A `URL` value is
+ * written as its address; `undefined` and `null` values are left out.
+ */
+export function loginrocketLink(base: string, path: string, params: UrlParams | undefined): string {
+  const url = new URL(base)
+  url.pathname = path
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (value !== undefined && value !== null) url.searchParams.append(name, value instanceof URL ? value.href : String(value))
+  }
+  return url.href
+}
+
 function paramName(pair: string): string {
   const name = pair.split('=', 1)[0]!.replace(/\+/g, ' ')
   try {
@@ -41,16 +56,4 @@ export function withoutParams(url: string, names: readonly string[]): string {
     .split('&')
     .filter((pair) => pair !== '' && !names.includes(paramName(pair)))
   return url.slice(0, q) + (kept.length === 0 ? '' : `?${kept.join('&')}`)
-}
-
-/** A URL with query parameters appended; `undefined` values are skipped. */
-export function withParams(base: string, params: Record<string, unknown> | undefined): string {
-  if (params === undefined || params === null) return base
-  const query = new URLSearchParams()
-  for (const [name, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null) query.append(name, String(value))
-  }
-  const text = query.toString()
-  if (text === '') return base
-  return base + (base.includes('?') ? '&' : '?') + text
 }

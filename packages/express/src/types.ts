@@ -66,22 +66,28 @@ export interface User {
   locale: string | null
   reference: string | null
   custom: Record<string, unknown>
-  memberships: Membership[]
+  /** One per entry of the token's `orgs` claim; absent when the token has no `orgs` (as AuthRocket's). */
+  memberships?: Membership[]
 }
 
 /** The LoginRocket session behind the current login token. */
 export interface Session {
   object: 'session'
   id: string | null
-  created_at: Date
-  expires_at: Date
+  /** Unix seconds (the token's `iat`), as AuthRocket gives it: `new Date(created_at * 1000)` for a Date. */
+  created_at: number
+  /** Unix seconds (the token's `exp`). */
+  expires_at: number
   token: string
   user_id: string
   user: User
 }
 
-/** Query parameters for the LoginRocket links; `undefined` values are left out. */
-export type UrlParams = Record<string, string | number | boolean | undefined>
+/**
+ * Query parameters for the LoginRocket links, written in this order; a `URL` (what `requestUri()` returns) is
+ * written as its address; `undefined` and `null` values are left out.
+ */
+export type UrlParams = Record<string, string | number | boolean | URL | null | undefined>
 
 /** A permission to look for: an exact name, or a pattern. */
 export type PermissionMatcher = string | RegExp

@@ -31,7 +31,9 @@ describe('arMiddleware() configuration', () => {
   it.each([
     [{ authrocket: { loginrocketUrl: 'demo.loginrocket.example' } }, /LOGINROCKET_URL .* is not a URL/],
     [{ authrocket: { loginrocketUrl: 'ftp://demo.example' } }, /LOGINROCKET_URL .* must be an http or https URL/],
-    [{ authrocket: { loginrocketUrl: `${LR}/?x=1` } }, /LOGINROCKET_URL .* must not contain credentials, a query or a fragment/],
+    [{ authrocket: { loginrocketUrl: `${LR}/#x` } }, /LOGINROCKET_URL .* must not contain credentials or a fragment/],
+    [{ authrocket: { loginrocketUrl: LR }, cookieOptions: { maxAge: -1 } }, /cookieOptions\.maxAge must be a positive number/],
+    [{ authrocket: { loginrocketUrl: LR }, cookieOptions: { expires: new Date('x') } }, /cookieOptions\.expires must be a valid Date/],
     [{ authrocket: { loginrocketUrl: LR, jwtKey: 'short' } }, /AUTHROCKET_JWT_KEY .* too short \(5 characters; at least 32/],
     [{ authrocket: { loginrocketUrl: LR, jwtKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' } }, /AUTHROCKET_JWT_KEY .* does not parse/],
     [{ authrocket: { loginrocketUrl: LR, jwtKey: 'A'.repeat(300) } }, /AUTHROCKET_JWT_KEY .* not a SubjectPublicKeyInfo/],

@@ -79,7 +79,7 @@ describe('the README', () => {
       expect(login.status).toBe(302)
       const nonce = new URL(login.headers.get('location')!).searchParams.get('nonce')
       expect(login.headers.get('location')).toBe(`${lr.url}/login?redirect_uri=${encodeURIComponent(`${base}/account`)}&nonce=${nonce}`)
-      expect((await get(`${base}/logout`, cookie)).headers.get('location')).toMatch(`${lr.url}/logout?session=kss_1`)
+      expect((await get(`${base}/logout`, cookie)).headers.get('location')).toBe(`${lr.url}/logout?redirect_uri=${encodeURIComponent(`${base}/`)}&session=kss_1`)
       expect(stderr).toBe('')
     } finally {
       child.kill()

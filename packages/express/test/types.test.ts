@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
-import type { AuthRocket, Membership, Org, Session, User } from '../src/index.js'
+import type { AuthRocket, Membership, Org, Session, UrlParams, User } from '../src/index.js'
 
 describe('types', () => {
   it('req.authrocket and res.locals.authrocket are optional AuthRocket helpers', () => {
@@ -14,7 +14,16 @@ describe('types', () => {
     expectTypeOf<AuthRocket['currentMembership']>().toEqualTypeOf<Membership | null>()
     expectTypeOf<AuthRocket['currentSession']>().toEqualTypeOf<Session | null>()
     expectTypeOf<Membership['permissions']>().toEqualTypeOf<string[]>()
-    expectTypeOf<User['memberships']>().toEqualTypeOf<Membership[]>()
+    expectTypeOf<User['memberships']>().toEqualTypeOf<Membership[] | undefined>()
+  })
+
+  it("matches AuthRocket's types: session times in Unix seconds, requestUri a URL, safeThisUri a string", () => {
+    expectTypeOf<Session['created_at']>().toEqualTypeOf<number>()
+    expectTypeOf<Session['expires_at']>().toEqualTypeOf<number>()
+    expectTypeOf<AuthRocket['requestUri']>().returns.toEqualTypeOf<URL>()
+    expectTypeOf<AuthRocket['safeThisUri']>().returns.toEqualTypeOf<string>()
+    expectTypeOf<AuthRocket['arAccountsUrl']>().parameter(0).toEqualTypeOf<UrlParams | undefined>()
+    expectTypeOf<UrlParams[string]>().toEqualTypeOf<string | number | boolean | URL | null | undefined>()
   })
 
   it('adds no global req.user', () => {
