@@ -3,6 +3,7 @@ import type { Context } from './context.js'
 import { readCookie, writeLoginCookie } from './cookie.js'
 import { boundToBrowser, clearBounce, ensureNonce, justBounced, markBounce, refuseUnboundToken } from './handoff.js'
 import { AuthRocket, type Login } from './helper.js'
+import { clearRefusal, noteRefusal } from './refusal.js'
 import { LOGIN_PARAMS, loginrocketLink, requestOrigin, withoutParams } from './request-url.js'
 
 const BEARER = /^Bearer +([^\s]+) *$/i
@@ -24,6 +25,7 @@ function cleanLocation(req: Request): string {
  * drop it from the URL. A valid token bound to no browser or another one (a link in a mail, an old bookmark, or
  * an attacker's own token planted in a link) never replaces the login: the browser goes through /login once more,
  * where its own LoginRocket session decides. If LoginRocket answers that trip without the nonce too, it stops.
+ * A token that fails verification is dropped and remembered (refusal.ts): a second in a row stops the login loop.
  */
 async function acceptTokenParam(ctx: Context, req: Request, res: Response, token: string): Promise<void> {
   const { options } = ctx
@@ -40,6 +42,9 @@ async function acceptTokenParam(ctx: Context, req: Request, res: Response, token
   if (checked.status === 'valid') {
     writeLoginCookie(options, req, res, token, checked.claims.exp)
     clearBounce(options, req, res)
+    clearRefusal(ctx, req, res)
+  } else {
+    noteRefusal(ctx, req, res, checked)
   }
   res.redirect(302, cleanLocation(req))
 }

@@ -20,7 +20,8 @@ const CHOSEN = Symbol('airlock.nonce')
 
 type WithNonce = Request & { [CHOSEN]?: string }
 
-function nonceCookie(options: ResolvedOptions, req: Request): CookieOptions {
+/** Attributes of the handoff cookies (nonce, bounce, refused token). */
+export function nonceCookie(options: ResolvedOptions, req: Request): CookieOptions {
   // Host-only and path /, whatever the login cookie's scope: the token comes back to this very host.
   return { httpOnly: true, sameSite: 'lax', path: '/', secure: cookieAttributes(options, req).secure }
 }

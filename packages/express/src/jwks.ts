@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters } from 'jose'
+import { fetchJson } from './fetch-json.js'
 import type { Logger } from './options.js'
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>
@@ -13,8 +14,6 @@ export interface RemoteKeySetOptions {
   logger: Logger
 }
 
-const MAX_JWKS_BYTES = 512 * 1024
-
 function usable(key: unknown): key is JWK {
   if (key === null || typeof key !== 'object') return false
   const jwk = key as JWK
@@ -23,15 +22,7 @@ function usable(key: unknown): key is JWK {
 }
 
 async function fetchKeys(url: string, timeoutMs: number): Promise<JSONWebKeySet> {
-  const response = await fetch(url, {
-    headers: { accept: 'application/json' },
-    redirect: 'error',
-    signal: AbortSignal.timeout(timeoutMs),
-  })
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
-  const body = await response.text()
-  if (body.length > MAX_JWKS_BYTES) throw new Error('response too large')
-  const json: unknown = JSON.parse(body)
+  const json = await fetchJson(url, timeoutMs)
   const keys = (json as { keys?: unknown })?.keys
   if (!Array.isArray(keys)) throw new Error('response has no "keys" array')
   return { keys: keys.filter(usable) }

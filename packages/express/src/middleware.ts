@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express'
 import { attach, authenticate, authenticateFromCache, tokenSource, type TokenSource } from './authenticate.js'
-import { createContext, setDefaultContext } from './context.js'
+import { bindContext, createContext, setDefaultContext } from './context.js'
 import { AuthRocket } from './helper.js'
 import { resolveOptions, type ArMiddlewareOptions } from './options.js'
 
@@ -20,6 +20,7 @@ export function arMiddleware(options: ArMiddlewareOptions = {}) {
 
   return function arMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (req.authrocket !== undefined) return next()
+    bindContext(req, ctx)
     let source: TokenSource
     try {
       source = tokenSource(ctx, req)

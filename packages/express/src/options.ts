@@ -26,7 +26,10 @@ export interface ArMiddlewareOptions {
     loginrocketUrl?: string
     /** A static verification key (PEM or base64 RSA public key, or an HS256 secret); env `AUTHROCKET_JWT_KEY`. */
     jwtKey?: string
-    /** The expected `iss`; defaults to the LoginRocket URL's origin. */
+    /**
+     * The expected `iss`. Without it, the realm's discovery document (`<LoginRocket URL>/.well-known/openid-configuration`)
+     * says, read and cached with the keys; while it can't be read, the LoginRocket URL's origin.
+     */
     issuer?: string
   }
   /** Name of the login cookie (default `arToken`); `false` turns the cookie off (bearer tokens only). */
@@ -48,7 +51,8 @@ export interface ResolvedOptions {
   loginrocketUrl: string
   /** LOGINROCKET_URL as given, query included: links to LoginRocket's pages replace its path and keep its query. */
   loginrocketLinks: string
-  issuer: string
+  /** The app's own `authrocket.issuer`; null: learnt from the realm. */
+  issuer: string | null
   staticKey: StaticKey | null
   cookieName: string | null
   cookie: Required<Pick<ArCookieOptions, 'secure' | 'httpOnly' | 'sameSite' | 'path'>> &
@@ -100,10 +104,10 @@ export function resolveOptions(options: ArMiddlewareOptions, env: NodeJS.Process
 
   const issuer =
     ar.issuer === undefined
-      ? new URL(loginrocketUrl).origin
+      ? null
       : typeof ar.issuer === 'string' && ar.issuer !== ''
         ? ar.issuer.replace(/\/+$/, '')
-        : fail('authrocket.issuer', 'must be a non-empty string', "Leave it out to use the LoginRocket URL's origin")
+        : fail('authrocket.issuer', 'must be a non-empty string', "Leave it out to learn it from the realm")
 
   const rawKey = ar.jwtKey ?? (env.AUTHROCKET_JWT_KEY || undefined)
   let staticKey: StaticKey | null = null

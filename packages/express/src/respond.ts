@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express'
+import { contextOf } from './context.js'
 import type { AuthRocket } from './helper.js'
+import { refusedTwice, stopLoginLoop } from './refusal.js'
 
 /** API clients get status codes, browsers get pages: a bearer token, XHR or an Accept that prefers JSON. */
 export function wantsJson(req: Request): boolean {
@@ -20,6 +22,9 @@ export function loginRequired(req: Request, res: Response, ar: AuthRocket): void
     res.status(401).json({ error: 'login_required', message: ar.tokenError ?? 'Log in to continue.' })
     return
   }
+  const ctx = contextOf(req)
+  const looping = ctx === undefined ? null : refusedTwice(req)
+  if (ctx !== undefined && looping !== null) return stopLoginLoop(ctx, req, res, looping)
   res.redirect(302, ar.arLoginUrl({ redirect_uri: ar.safeThisUri() }))
 }
 

@@ -1,4 +1,5 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose'
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose'
+import type { IssuerSource } from './issuer.js'
 import { remoteKeySet } from './jwks.js'
 import type { Logger } from './options.js'
 import type { StaticKey } from './static-key.js'
@@ -8,12 +9,16 @@ import type { TokenClaims } from './types.js'
 export type Verification =
   | { status: 'valid'; claims: TokenClaims; renewSoon: boolean }
   | { status: 'expired'; claims: TokenClaims }
-  | { status: 'invalid'; reason: InvalidReason }
+  | { status: 'invalid'; reason: InvalidReason; found?: string; expected?: string }
 
-export type InvalidReason = 'malformed' | 'unknown_key' | 'signature' | 'claims'
+/**
+ * Why a token was refused. `issuer`, `algorithm`, `unknown_key` and `future` come with what the token `found`
+ * (its `iss`, `alg`, `kid`, `iat`) and, for the first two, what was `expected`.
+ */
+export type InvalidReason = 'malformed' | 'unknown_key' | 'signature' | 'claims' | 'issuer' | 'algorithm' | 'future'
 
 export interface VerifierOptions {
-  issuer: string
+  issuer: IssuerSource
   staticKey: StaticKey | null
   jwksUrl: string
   logger: Logger
@@ -35,6 +40,14 @@ function hasRequiredShape(payload: JWTPayload): payload is JWTPayload & TokenCla
   return typeof payload.sub === 'string' && payload.sub !== '' && typeof payload.iss === 'string'
 }
 
+function headerOf(token: string): { alg?: string; kid?: string } {
+  try {
+    return decodeProtectedHeader(token)
+  } catch {
+    return {}
+  }
+}
+
 function judge(claims: TokenClaims, nowSeconds: number): Verification {
   if (claims.exp <= nowSeconds - LEEWAY_SECONDS) return { status: 'expired', claims }
   const life = claims.exp - claims.iat
@@ -51,9 +64,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const getKey = staticKey
     ? () => staticKey.load()
     : remoteKeySet(options.jwksUrl, { logger: options.logger, cooldownMs: options.jwksCooldownMs })
+  // The issuer is checked after jose (it may change with the realm's discovery document): see `issued`.
   const verifyOptions = {
     algorithms,
-    issuer: options.issuer,
     requiredClaims: ['exp', 'iat', 'sub'],
     clockTolerance: LEEWAY_SECONDS,
   }
@@ -64,23 +77,39 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verified.set(token, claims)
   }
 
+  /** The verdict on an authentic token: its issuer must be the realm's, and it can't be issued in the future. */
+  async function issued(claims: TokenClaims, now: number, verdict: () => Verification): Promise<Verification> {
+    if (!(await options.issuer.accepts(claims.iss))) {
+      return { status: 'invalid', reason: 'issuer', found: claims.iss, expected: options.issuer.current() }
+    }
+    // AuthRocket refuses a token issued more than the leeway ahead of its clock; jose checks only nbf and exp.
+    if (claims.iat > now + LEEWAY_SECONDS) return { status: 'invalid', reason: 'future', found: String(claims.iat) }
+    return verdict()
+  }
+
   async function verify(token: string): Promise<Verification> {
     const now = Date.now() / 1000
     const known = verified.get(token)
-    if (known !== undefined) return judge(known, now)
+    if (known !== undefined) return issued(known, now, () => judge(known, now))
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return { status: 'invalid', reason: 'malformed' }
 
     try {
       const { payload } = await jwtVerify(token, getKey, verifyOptions)
       if (!hasRequiredShape(payload)) return { status: 'invalid', reason: 'claims' }
-      remember(token, payload)
-      return judge(payload, now)
+      return await issued(payload, now, () => {
+        remember(token, payload)
+        return judge(payload, now)
+      })
     } catch (error) {
-      // jose checks the signature, issuer and nbf before expiry: an expired token is otherwise authentic.
+      // jose checks the signature and nbf before expiry: an expired token is otherwise authentic.
       if (error instanceof errors.JWTExpired && hasRequiredShape(error.payload)) {
-        return { status: 'expired', claims: error.payload }
+        const claims = error.payload
+        return issued(claims, now, () => ({ status: 'expired', claims }))
       }
-      if (error instanceof errors.JWKSNoMatchingKey) return { status: 'invalid', reason: 'unknown_key' }
+      if (error instanceof errors.JOSEAlgNotAllowed) {
+        return { status: 'invalid', reason: 'algorithm', found: headerOf(token).alg, expected: algorithms[0] }
+      }
+      if (error instanceof errors.JWKSNoMatchingKey) return { status: 'invalid', reason: 'unknown_key', found: headerOf(token).kid }
       if (error instanceof errors.JWSSignatureVerificationFailed) return { status: 'invalid', reason: 'signature' }
       if (error instanceof errors.JWTClaimValidationFailed) return { status: 'invalid', reason: 'claims' }
       return { status: 'invalid', reason: 'malformed' }
@@ -89,7 +118,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   verify.cached = (token: string): Verification | undefined => {
     const known = verified.get(token)
-    return known === undefined ? undefined : judge(known, Date.now() / 1000)
+    // A token whose issuer is no longer the realm's takes the full path, which may look at the realm again.
+    if (known === undefined || known.iss !== options.issuer.current()) return undefined
+    return judge(known, Date.now() / 1000)
   }
   return verify
 }

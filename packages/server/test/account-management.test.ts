@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { APP, addMember, back, confirmEmail, membershipsOf, renewedClaims, setPermissionsInDb, signUp } from './support/accounts.js'
+import { APP, PASSWORD, addMember, back, confirmEmail, membershipsOf, renewedClaims, setPermissionsInDb, signUp } from './support/accounts.js'
+import { claimsOf, tokenFrom } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { startServer, type TestServer } from './support/server.js'
@@ -229,6 +230,20 @@ describe.each(DIALECTS)('managing an account on %s', (dialect) => {
       const claims = await renewedClaims(server, person.token)
       expect((claims.orgs ?? []).map((o: { oid: string }) => o.oid)).not.toContain(orgId)
     }
+  })
+
+  it('a user whose only account is closed gets tokens with an empty orgs list, at login and at renewal', async () => {
+    const owner = await signUp(server, email('sole'), { account_name: 'Solo' })
+    await owner.client.get(page(owner.orgId))
+    expect((await owner.client.post(`/accounts/${owner.orgId}/close`, { confirm: 'yes' })).status).toBe(303)
+
+    // AuthRocket's middleware throws a TypeError on a token without `orgs`: the claim is there, empty.
+    expect((await renewedClaims(server, owner.token)).orgs).toEqual([])
+    const again = new Client(server)
+    await again.get(`/login?${back}`)
+    const login = await again.post(`/login?${back}`, { email: owner.email, password: PASSWORD })
+    expect(login.status).toBe(303)
+    expect(claimsOf(tokenFrom(login)).orgs).toEqual([])
   })
 
   it('two owners demoting each other at the same moment: exactly one wins, one owner remains (10 rounds)', async () => {

@@ -203,6 +203,34 @@ describe.each(DIALECTS)('tokens, JWKS and renewal on %s', (dialect) => {
     }
   })
 
+  it("serves a discovery document with the realm's issuer, JWKS and algorithm, following the realm's settings", async () => {
+    const discovery = async () => {
+      const res = await fetch(`${server.url}/.well-known/openid-configuration`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('public, max-age=60')
+      return readJson(res)
+    }
+    expect(await discovery()).toEqual({
+      issuer: server.url,
+      authorization_endpoint: `${server.url}/login`,
+      jwks_uri: `${server.url}/connect/jwks`,
+      id_token_signing_alg_values_supported: ['RS256'],
+      subject_types_supported: ['public'],
+    })
+    await server.settings('issuer=https://authrocket.com', 'jwt_algo=hs256')
+    try {
+      const realm = (await server.booted.services.realms.byId(server.booted.realm.id))!
+      await server.booted.services.keys.ensure(realm, server.booted.services.clock())
+      expect(await discovery()).toMatchObject({ issuer: 'https://authrocket.com', id_token_signing_alg_values_supported: ['HS256'] })
+      // The issuer it names is the one the realm's tokens carry.
+      const { token } = await loggedIn(server, 'discovery@example.com')
+      expect(claimsOf(token).iss).toBe('https://authrocket.com')
+    } finally {
+      await server.settings('issuer=', 'jwt_algo=rs256')
+    }
+    expect((await discovery()).issuer).toBe(server.url)
+  })
+
   it('GET /healthz answers 200 while the database answers', async () => {
     const res = await fetch(`${server.url}/healthz`)
     expect(res.status).toBe(200)

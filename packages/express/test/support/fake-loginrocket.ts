@@ -36,6 +36,11 @@ export class FakeLoginRocket {
   readonly keys: SigningKey[] = []
   readonly ended = new Set<string>()
   jwksHits = 0
+  discoveryHits = 0
+  /** The issuer its discovery document names (and its tokens carry by default); its URL when null. */
+  issuer: string | null = null
+  /** When set, the discovery document answers with this status instead. */
+  discoveryStatus: number | null = null
   renewHits = 0
   renewDelayMs = 0
   /** When set, /connect/renew answers with this status and no token. */
@@ -89,7 +94,7 @@ export class FakeLoginRocket {
     })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
       .setSubject(options.sub ?? 'usr_1')
-      .setIssuer(options.issuer ?? this.url)
+      .setIssuer(options.issuer ?? this.issuer ?? this.url)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(key.privateKey)
@@ -102,6 +107,13 @@ export class FakeLoginRocket {
         this.keys.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: 'RS256', use: 'sig' })),
       )
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }))
+      return
+    }
+    if (req.url === '/.well-known/openid-configuration') {
+      this.discoveryHits++
+      if (this.discoveryStatus !== null) return void res.writeHead(this.discoveryStatus).end()
+      const document = { issuer: this.issuer ?? this.url, jwks_uri: `${this.url}/connect/jwks` }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document))
       return
     }
     if (req.url === '/connect/renew' && req.method === 'POST') {

@@ -3,6 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { AppError } from '../errors/app-error.js'
 import { adminPortalOnly, adminRoutes } from '../routes/admin/index.js'
 import { assetRoutes } from '../routes/assets.js'
+import { discoveryRoutes } from '../routes/connect/discovery.js'
 import { jwksRoutes } from '../routes/connect/jwks.js'
 import { renewRoutes } from '../routes/connect/renew.js'
 import { healthRoutes } from '../routes/health.js'
@@ -68,6 +69,7 @@ export function createApp(services: Services, options: AppOptions) {
   // so that a refusal is the realm's error page.
   app.use(formLimit())
   app.route('/', jwksRoutes(services))
+  app.route('/', discoveryRoutes())
   app.route('/', renewRoutes(services))
   // The admin portal is on the server's public URL only: elsewhere it is not found, before any form check.
   app.use(adminPortalOnly(services))

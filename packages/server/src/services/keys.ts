@@ -45,7 +45,7 @@ function newKeyRecord(realmId: string, alg: 'RS256' | 'HS256', box: SecretBox, n
   }
 }
 
-const realmAlg = (realm: Realm): 'RS256' | 'HS256' => (realm.settings.jwt_algo === 'hs256' ? 'HS256' : 'RS256')
+export const realmAlg = (realm: Realm): 'RS256' | 'HS256' => (realm.settings.jwt_algo === 'hs256' ? 'HS256' : 'RS256')
 
 /** A realm's signing keys: creation, rotation, the JWKS, and the key material for signing and verifying. */
 /**

@@ -30,7 +30,10 @@ function orgClaim(membership: MembershipWithOrg) {
   }
 }
 
-/** The login token's claims (DESIGN §2); profile claims only when set; `orgs` holds the selected membership only. */
+/**
+ * The login token's claims (DESIGN §2); profile claims only when set. `orgs` holds the selected membership only,
+ * and is always present: AuthRocket's middleware fails with a TypeError on a token without it.
+ */
 function claimsFor(realm: Realm, user: User, session: LoginSession, membership: MembershipWithOrg | null): JWTPayload {
   const claims: JWTPayload = { rid: realm.id, sid: session.id }
   const optional: Record<string, unknown> = {
@@ -45,7 +48,7 @@ function claimsFor(realm: Realm, user: User, session: LoginSession, membership: 
     cs: Object.keys(user.custom).length > 0 ? user.custom : undefined,
   }
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) claims[name] = value
-  if (membership) claims.orgs = [orgClaim(membership)]
+  claims.orgs = membership ? [orgClaim(membership)] : []
   return claims
 }
 
