@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose'
+import { exportSPKI, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeLoginRocket, rsaKey } from './support/fake-loginrocket.js'
 import { EXPRESS_VERSIONS, guideApp } from './support/guide-app.js'
@@ -24,8 +24,8 @@ describe.each(EXPRESS_VERSIONS)('no silent login loops, with %s', (_name, expres
    * app drops it and sends the browser to LoginRocket once more, which answers the same way. Returns the answer
    * to the page the app then redirects to, and how many times the browser was sent to /login.
    */
-  async function twoRefusals(tokenFor: (nonce: string) => Promise<string>, page = '/private') {
-    let trip = await startLogin(`${app.url}${page}`)
+  async function twoRefusals(tokenFor: (nonce: string) => Promise<string>, page = '/private', on: Running = app) {
+    let trip = await startLogin(`${on.url}${page}`)
     let cookie = trip.cookie
     let trips = 1
     for (;;) {
@@ -33,7 +33,7 @@ describe.each(EXPRESS_VERSIONS)('no silent login loops, with %s', (_name, expres
       expect(back.status).toBe(302)
       expect(back.headers.get('location')).toBe(page)
       cookie = applyCookies(cookie, back)
-      const res = await get(`${app.url}${page}`, { cookie })
+      const res = await get(`${on.url}${page}`, { cookie })
       if (res.status !== 302 || trips === 3) return { res, trips, cookie: applyCookies(cookie, res) }
       trips++
       const to = new URL(res.headers.get('location')!)
@@ -94,6 +94,19 @@ describe.each(EXPRESS_VERSIONS)('no silent login loops, with %s', (_name, expres
     await expectStopped(result, 'signed with HS256 but this app expects RS256', 'AUTHROCKET_JWT_KEY')
   })
 
+  it('a static AUTHROCKET_JWT_KEY that is not the realm’s key ends at an error page naming AUTHROCKET_JWT_KEY', async () => {
+    const stranger = await rsaKey('k1')
+    const keyed = await serve(
+      guideApp(express, { authrocket: { loginrocketUrl: lr.url, jwtKey: await exportSPKI(stranger.publicKey) }, logger: { warn: (m) => warnings.push(m) } }),
+    )
+    try {
+      const result = await twoRefusals((nonce) => lr.sign({ claims: { nonce } }), '/private', keyed)
+      await expectStopped(result, 'signature doesn&#39;t verify with AUTHROCKET_JWT_KEY')
+    } finally {
+      await keyed.close()
+    }
+  })
+
   it('requirePermission stops the loop for an anonymous browser too', async () => {
     const result = await twoRefusals((nonce) => lr.sign({ issuer: 'https://y.example', claims: { nonce } }), '/moderate')
     expect(result.trips).toBe(2)
@@ -128,5 +141,28 @@ describe.each(EXPRESS_VERSIONS)('no silent login loops, with %s', (_name, expres
     const page = await get(`${app.url}/private`, { cookie })
     expect(page.status).toBe(200)
     expect((await page.json()).user).toBe('usr_1')
+  })
+})
+
+describe('an unreachable discovery document', () => {
+  it('leaves the LoginRocket URL’s origin as the issuer: logins go on, and the cause is logged once', async () => {
+    const [, express] = EXPRESS_VERSIONS[0]!
+    const lr = await FakeLoginRocket.start()
+    lr.discoveryStatus = 503
+    const warnings: string[] = []
+    const app = await serve(guideApp(express, { authrocket: { loginrocketUrl: lr.url }, logger: { warn: (m) => warnings.push(m) } }))
+    try {
+      for (let i = 0; i < 3; i++) {
+        const trip = await startLogin(`${app.url}/private`)
+        const back = await comeBack(trip, await lr.sign({ claims: { nonce: trip.nonce } }))
+        const page = await get(`${app.url}/private`, { cookie: applyCookies(trip.cookie, back) })
+        expect(page.status).toBe(200)
+      }
+      expect(lr.discoveryHits).toBeGreaterThan(0)
+      expect(warnings.filter((w) => w.includes('cannot read the realm\'s issuer'))).toHaveLength(1)
+    } finally {
+      await app.close()
+      await lr.close()
+    }
   })
 })
