@@ -102,6 +102,22 @@ describe('renewal of the login cookie', () => {
     expect(warnings[0]).not.toContain(soon)
   })
 
+  // Issue 12, item 1: only a 401 means "logged out"; a LoginRocket failing on its side (500, 502, 503) must not
+  // end a live login, and the cookie stays so that a later renewal can succeed.
+  for (const status of [500, 502, 503]) {
+    it(`keeps the login and the cookie when LoginRocket answers ${status} (a failure on its side, not an ended session)`, async () => {
+      lr.renewStatus = status
+      const soon = await lr.sign({ expiresIn: 20, lifetime: 600, sid: `kss_fail${status}` })
+      const valid = await visit(soon)
+      expect(valid.body.user).toBe('usr_1')
+      expect(valid.cookies).toEqual([])
+      const protectedPage = await get(`${app.url}/private`, { cookie: `arToken=${soon}` })
+      expect(protectedPage.status).toBe(200)
+      expect(setCookies(protectedPage)).toEqual([])
+      expect(warnings[0]).toContain(`(HTTP ${status})`)
+    })
+  }
+
   it('treats a server that cannot be reached at all the same way', async () => {
     const soon = await lr.sign({ expiresIn: 20, lifetime: 600, sid: 'kss_gone' })
     await visit(await lr.sign()) // the app has the realm's keys before LoginRocket goes away

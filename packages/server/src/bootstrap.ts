@@ -1,6 +1,7 @@
+import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { warnIfDataFolderOpen } from './config/data-folder.js'
-import type { ServerConfig } from './config/load.js'
+import { ConfigError, type ServerConfig } from './config/load.js'
 import { newId, newSecret } from './crypto/ids.js'
 import { loadMasterKey } from './crypto/master-key.js'
 import { secretBox } from './crypto/secret-box.js'
@@ -47,8 +48,21 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
       )
       realm = (await services.realms.byId(realmId))!
     }
+    const realms = await services.realms.list()
+    // Before any key is added: a server that can't open the realms' keys would fail every login (500) and answer
+    // every renewal as if the session had ended, while looking healthy. It must not start.
+    for (const each of realms) {
+      if (!(await services.keys.opens(each, now))) {
+        throw config.secret !== undefined
+          ? new ConfigError('AIRLOCK_SECRET', 'is not the secret this database\'s keys were sealed with: set it to the value the database was set up with (the one every other server on it uses)')
+          : new ConfigError(
+              `The key file ${join(config.dataDir, 'secret.key')}`,
+              'is not the one this database\'s keys were sealed with: restore the data folder\'s original secret.key, or set AIRLOCK_SECRET to the secret the other servers on this database use',
+            )
+      }
+    }
     // Every realm, not only the default one: a realm switched to another jwt_algo by an older version may lack its key.
-    for (const each of await services.realms.list()) await services.keys.ensure(each, now)
+    for (const each of realms) await services.keys.ensure(each, now)
     const csrfKey = await services.serverSettings.getOrCreate('csrf_key', newSecret())
     return { services, realm, csrfKey, created, close: () => db.close() }
   } catch (error) {

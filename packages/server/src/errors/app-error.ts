@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   unsupported_form: 415,
   rate_limited: 429,
   database_unavailable: 503,
+  /** A failure on the server's side that says nothing about the request (POST /connect/renew): try again later. */
+  unavailable: 503,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -54,7 +54,7 @@ export function errorHandler(logger: Logger) {
       logger.error({ err: error }, 'unexpected error')
       return wantsJson ? c.json({ error: 'internal_error', message: 'Something went wrong.' }, 500) : page(c, 500, 'Something went wrong', 'Please try again.')
     }
-    if (appError.code === 'database_unavailable') c.header('Retry-After', '30')
+    if (appError.status === 503) c.header('Retry-After', '30')
     if (wantsJson) return c.json({ error: appError.code, message: appError.message }, appError.status as 400)
     return page(c, appError.status, titleFor(appError), appError.message, linkOf(appError))
   }
@@ -82,6 +82,7 @@ function titleFor(error: AppError): string {
     case 'form_too_large':
       return 'That form is too large'
     case 'database_unavailable':
+    case 'unavailable':
       return 'Temporarily unavailable'
     default:
       return 'Something is wrong with that request'

@@ -43,7 +43,7 @@ export interface ServicesOptions {
 /** Builds every service over one database; nothing here reads the environment or opens sockets. */
 export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, eventRetentionDays = DEFAULT_EVENT_RETENTION_DAYS, clock = () => new Date() }: ServicesOptions) {
   const kysely = db.kysely
-  const keys = keyService(signingKeyRepository(kysely), box)
+  const keys = keyService(signingKeyRepository(kysely), box, logger)
   const realms = realmRepository(kysely)
   const mails = mailRepository(kysely)
   const accountRepo = accountRepository(kysely, db.dialect)

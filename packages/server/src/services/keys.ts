@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto'
+import type { Logger } from 'pino'
 import type { SecretBox } from '../crypto/secret-box.js'
 import { newId } from '../crypto/ids.js'
 import type { Realm } from '../db/repositories/realms.js'
@@ -54,10 +55,11 @@ export const realmAlg = (realm: Realm): 'RS256' | 'HS256' => (realm.settings.jwt
  */
 export const KEY_CACHE_MS = 1000
 
-export function keyService(repo: SigningKeyRepository, box: SecretBox) {
+export function keyService(repo: SigningKeyRepository, box: SecretBox, logger: Logger) {
   const imported = new Map<string, Promise<CryptoKey>>()
   const liveCache = new Map<string, { keys: SigningKeyRecord[]; at: Date; until: number; generation: number }>()
   let generation = 0
+  const skewLogged = new Set<string>()
   const changed = () => {
     generation++
     liveCache.clear()
@@ -87,12 +89,12 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
     const cacheKey = `${key.id}:${usage}`
     let found = imported.get(cacheKey)
     if (!found) {
-      const secret = box.open(key.secretSealed)
+      // Verifying an RS256 token needs the public key only, never the sealed private key.
       found =
         key.alg === 'HS256'
-          ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage])
+          ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(box.open(key.secretSealed)), { name: 'HMAC', hash: 'SHA-256' }, false, [usage])
           : usage === 'sign'
-            ? webcrypto.subtle.importKey('pkcs8', pemBody(secret), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
+            ? webcrypto.subtle.importKey('pkcs8', pemBody(box.open(key.secretSealed)), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
             : webcrypto.subtle.importKey('spki', Buffer.from(key.publicKey!, 'base64'), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify'])
       imported.set(cacheKey, found)
     }
@@ -143,12 +145,37 @@ export function keyService(repo: SigningKeyRepository, box: SecretBox) {
       }))
     },
 
-    /** The key tokens are signed with now: the newest of the realm's algorithm whose signing time has come. */
+    /**
+     * The key tokens are signed with now: the newest of the realm's algorithm whose signing time has come. When
+     * none has come by this clock (another process, whose clock is ahead, made the realm's keys), the newest
+     * published one signs: verifiers already have it, and refusing to sign would fail every login.
+     */
     async signing(realm: Realm, now: Date): Promise<{ record: SigningKeyRecord; key: CryptoKey }> {
-      const live = await liveKeys(realm.id, now)
-      const record = live.find((k) => k.alg === realmAlg(realm) && k.signsFrom <= now)
+      const live = (await liveKeys(realm.id, now)).filter((k) => k.alg === realmAlg(realm))
+      const record = live.find((k) => k.signsFrom <= now) ?? live[0]
       if (!record) throw new Error(`realm ${realm.id} has no signing key for ${realmAlg(realm)}`)
+      if (record.signsFrom > now && !skewLogged.has(record.id)) {
+        skewLogged.add(record.id)
+        logger.warn(
+          { realm: realm.id, kid: record.id, signsFrom: record.signsFrom.toISOString(), now: now.toISOString(), aheadSeconds: Math.round((record.signsFrom.getTime() - now.getTime()) / 1000) },
+          'clock skew: this server\'s clock is behind the time its realm\'s newest key signs from (another server\'s clock is ahead?); signing with that key anyway',
+        )
+      }
       return { record, key: await material(record, 'sign') }
+    },
+
+    /**
+     * True when every live key of the realm can be opened with this server's master key; false when they were
+     * sealed under another AIRLOCK_SECRET (or another data folder's key file).
+     */
+    async opens(realm: Realm, now: Date): Promise<boolean> {
+      const live = await repo.live(realm.id, now)
+      try {
+        for (const key of live) box.open(key.secretSealed)
+        return true
+      } catch {
+        return false
+      }
     },
 
     /** Every key a token of this realm may have been signed with, by kid. */

@@ -81,22 +81,30 @@ export function tokenService(keys: KeyService, accounts: AccountService) {
 
     /**
      * The claims of a token this realm signed, whether or not it has expired (renewal accepts expired
-     * tokens of live sessions). Null for anything else.
+     * tokens of live sessions). Null for anything else. A failure on this server's side (the database, key
+     * material it can't open) is thrown, never read as a bad token: that would end a live login.
      */
     async verifyIgnoringExpiry(realm: Realm, loginrocketUrl: string, token: string, now: Date): Promise<JWTPayload | null> {
       if (token.length > 8192) return null
+      let header: ReturnType<typeof decodeProtectedHeader>
       try {
-        const header = decodeProtectedHeader(token)
-        const known = (await keys.verifying(realm, now)).get(String(header.kid))
-        if (!known || header.alg !== known.alg) return null
-        const { payload } = await compactVerify(token, await known.key(), { algorithms: [known.alg] })
-        const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload
-        if (claims.iss !== issuerOf(realm, loginrocketUrl) || claims.rid !== realm.id) return null
-        if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null
-        return claims
+        header = decodeProtectedHeader(token)
       } catch {
         return null
       }
+      const known = (await keys.verifying(realm, now)).get(String(header.kid))
+      if (!known || header.alg !== known.alg) return null
+      const key = await known.key()
+      let claims: JWTPayload
+      try {
+        const { payload } = await compactVerify(token, key, { algorithms: [known.alg] })
+        claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload
+      } catch {
+        return null
+      }
+      if (claims?.iss !== issuerOf(realm, loginrocketUrl) || claims.rid !== realm.id) return null
+      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null
+      return claims
     },
   }
 }

@@ -1,6 +1,7 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { ERROR_STATUS } from '../../errors/app-error.js'
+import { isDatabaseDown } from '../../http/errors.js'
+import { AppError, ERROR_STATUS } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { renewGraceMinutes } from '../../services/realm-settings.js'
 
@@ -11,11 +12,14 @@ const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/
  * user's current profile. An expired token renews only within the realm's grace after its `exp` (a token copied
  * from a log must not stay good for the whole session): past it, 401 `token_too_old`, and the app sends the
  * browser through /login, where its live session signs it straight back in. 401 `session_ended` once the session
- * has ended or the user is disabled.
+ * has ended or the user is disabled. Anything failing on the server's side is a 503 with Retry-After
+ * (`database_unavailable` for a database outage, `unavailable` for anything else, such as keys it can't open),
+ * never a 401: the middleware reads 401 as "logged out" and would end a live login; on a 503 it keeps the login
+ * until its token expires.
  */
 export function renewRoutes(services: Services) {
   const app = new Hono<AppEnv>()
-  app.post('/connect/renew', async (c) => {
+  async function renew(c: Context<AppEnv>): Promise<Response> {
     const realm = c.get('realm')
     const now = services.clock()
     const refuse = (error: 'session_ended' | 'token_too_old', message: string) => {
@@ -38,6 +42,18 @@ export function renewRoutes(services: Services) {
     c.header('Cache-Control', 'no-store')
     c.header('Referrer-Policy', 'no-referrer')
     return c.json({ token: fresh })
+  }
+  app.post('/connect/renew', async (c) => {
+    try {
+      return await renew(c)
+    } catch (error) {
+      // A database outage is answered as everywhere else (503 database_unavailable); so are the request's own faults.
+      if ((error instanceof AppError && error.status < 500) || isDatabaseDown(error)) throw error
+      // The message and code only: never the request (it carries the token).
+      const { message, code } = error as { message?: string; code?: string }
+      services.logger.error({ err: { message, code } }, 'token renewal failed on the server side; answered 503')
+      throw new AppError('unavailable', 'Token renewal is unavailable for a moment; try again shortly.')
+    }
   })
   return app
 }
