@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Browser } from './support/browser.js'
@@ -97,5 +101,65 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL database whose disk 
     const again = await signup(server, 'pgfull@example.com')
     expect(again.status).toBe(303)
     expect(new URL(again.headers.get('location')!).searchParams.get('token')).toMatch(/^eyJ/)
+  })
+})
+
+/** A tiny tmpfs can be mounted only as root (as CI runs); elsewhere the SQLite size cap above stands in for it. */
+function canMount(): boolean {
+  if (process.getuid?.() !== 0) return false
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-mount-'))
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'ignore' })
+    execFileSync('umount', [dir])
+    return true
+  } catch {
+    return false
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+describe.runIf(canMount())('a SQLite data folder on a full disk (a tiny tmpfs)', () => {
+  let server: TestServer
+  let dataDir: string
+
+  beforeAll(async () => {
+    server = await startServer({
+      dialect: 'sqlite',
+      settings: [`login_urls=${APP}`],
+      beforeOpen: (dir) => {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir])
+        dataDir = dir
+      },
+    })
+  })
+  afterAll(async () => {
+    execFileSync('mount', ['-o', 'remount,size=64m', dataDir])
+    await server.close().catch(() => {})
+    execFileSync('umount', ['-l', dataDir])
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('answers 503 to signups once the disk is full (no token, no half-written user), and resumes once there is room', async () => {
+    const { database } = server.booted.services.db.raw as { database: import('better-sqlite3').Database }
+    const users = () => database.prepare('select email from users').pluck().all() as string[]
+    let refused = 0
+    for (let i = 0; i < 400 && refused < 3; i++) {
+      // Long names fill the disk sooner.
+      const email = `disk${i}-${'x'.repeat(200)}@example.com`
+      const res = await signup(server, email)
+      expect([303, 503], `signup ${i}`).toContain(res.status)
+      if (res.status === 303) continue
+      refused++
+      expectUnavailable(res, `signup ${i}`)
+      expect(await res.text()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./)
+      expect(users(), 'no half-written user').not.toContain(email)
+    }
+    expect(refused).toBeGreaterThan(0)
+    execFileSync('mount', ['-o', 'remount,size=64m', dataDir])
+    const again = await signup(server, 'diskroom@example.com')
+    expect(again.status).toBe(303)
+    expect(new URL(again.headers.get('location')!).searchParams.get('token')).toMatch(/^eyJ/)
+    expect(await health(server)).toBe(200)
   })
 })
