@@ -23,6 +23,13 @@ describe('errors: which database failures mean "unavailable"', () => {
       new Error('timeout exceeded when trying to connect'),
       new Error('Client has encountered a connection error and is not queryable'),
       Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY_SNAPSHOT' }),
+      Object.assign(new Error('database table is locked'), { code: 'SQLITE_LOCKED' }),
+      // A full disk or database, failing I/O: the database can't write (issue 12, item 4).
+      Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+      Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }),
+      Object.assign(new Error('could not extend file: No space left on device'), { code: '53100' }),
+      Object.assign(new Error('out of memory'), { code: '53200' }),
     ]) {
       expect(isDatabaseDown(error), error.message).toBe(true)
     }
@@ -30,6 +37,7 @@ describe('errors: which database failures mean "unavailable"', () => {
 
   it('does not mistake a bad query, or other 55000 errors, for an outage', () => {
     expect(isDatabaseDown(Object.assign(new Error('syntax error'), { code: '42601' }))).toBe(false)
+    expect(isDatabaseDown(Object.assign(new Error('UNIQUE constraint failed: users.email'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }))).toBe(false)
     expect(isDatabaseDown(Object.assign(new Error('cannot refresh materialized view concurrently'), { code: '55000' }))).toBe(false)
     expect(isDatabaseDown(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false)
   })

@@ -2,10 +2,11 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
 import type { Dialect } from './migrations/types.js'
 import type { Database } from './schema.js'
+import { BUSY_TIMEOUT_MS, PatientSqliteDialect } from './sqlite-dialect.js'
 
 export interface Db {
   kysely: Kysely<Database>
@@ -15,7 +16,7 @@ export interface Db {
    * client (rate limiting).
    */
   raw: { kind: 'postgres'; pool: pg.Pool } | { kind: 'sqlite'; database: SQLite.Database; prepare(sql: string): SQLite.Statement }
-  /** True while the database answers. */
+  /** True while the database answers and can take a write (a write it rolls back: SQLITE_WRITE_PROBE). */
   ping(): Promise<boolean>
   close(): Promise<void>
 }
@@ -62,6 +63,17 @@ function createPrivateFile(file: string): void {
   chmodSync(file, 0o600)
 }
 
+/**
+ * The write /healthz tries, and rolls back, in the table every request writes to. On SQLite a row larger than
+ * a page: it needs the write lock (another process holding it, a read-only file) and free pages (a database at
+ * its size limit). On PostgreSQL a row: the server must accept writes and find room for it. Rolled back,
+ * nothing reaches the disk (no fsync, no growth): cheap enough for a load balancer's polling. A disk too full
+ * for SQLite's WAL to grow is met by the writes themselves, which answer 503.
+ */
+const SQLITE_WRITE_PROBE = `insert into rate_limits (key, points, expire) values ('healthz:' || hex(zeroblob(4096)), 0, 0)`
+const POSTGRES_WRITE_PROBE = `insert into rate_limits (key, points, expire) values ('healthz:probe', 0, 0)`
+const ROLLBACK = new Error('health probe rolled back')
+
 function openSqlite(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, 'airlock.db')
@@ -70,17 +82,26 @@ function openSqlite(dataDir: string): Db {
   database.pragma('journal_mode = WAL')
   // FULL: a committed signup or password change survives a power cut, not just a crash.
   database.pragma('synchronous = FULL')
-  database.pragma('busy_timeout = 5000')
+  // A short wait only: it blocks the event loop. Longer locks are waited for between statements (sqlite-dialect.ts).
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   database.pragma('foreign_keys = ON')
   const prepare = statementCache(database)
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }) })
+  const kysely = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: { prepare, close: () => database.close() } }) })
   return {
     kysely,
     dialect: 'sqlite',
     raw: { kind: 'sqlite', database, prepare },
     ping: async () => {
+      // A transaction of ours is open (between its statements): we hold the write lock, and it is writing.
+      if (database.inTransaction) return true
       try {
-        prepare('select 1').get()
+        prepare('begin immediate').run()
+        try {
+          prepare(SQLITE_WRITE_PROBE).run()
+        } finally {
+          // SQLite may have rolled back by itself (SQLITE_FULL, SQLITE_IOERR).
+          if (database.inTransaction) prepare('rollback').run()
+        }
         return true
       } catch {
         return false
@@ -103,14 +124,17 @@ function openPostgres(url: string): Db {
     kysely,
     dialect: 'postgres',
     raw: { kind: 'postgres', pool },
-    ping: async () => {
-      try {
-        await sql`select 1`.execute(kysely)
-        return true
-      } catch {
-        return false
-      }
-    },
+    ping: () =>
+      kysely
+        .transaction()
+        .execute(async (trx) => {
+          await sql.raw(POSTGRES_WRITE_PROBE).execute(trx)
+          throw ROLLBACK
+        })
+        .then(
+          () => false,
+          (error: unknown) => error === ROLLBACK,
+        ),
     close: () => kysely.destroy(),
   }
 }

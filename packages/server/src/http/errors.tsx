@@ -7,14 +7,20 @@ import type { AppEnv } from './env.js'
 
 const UNAVAILABLE = 'Logins are unavailable for a moment. Try again in a minute.'
 
-/** Error codes of a database that can't be reached or won't take a connection (node, PostgreSQL, SQLite). */
+/** Error codes of a database that can't be reached, won't take a connection or can't write (node, PostgreSQL). */
 const DOWN_CODES = new Set([
   // The network: refused, reset, unreachable, unresolvable, timed out.
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  // PostgreSQL: connection exceptions (08), too many connections (53300), shutdown or not ready yet (57P0x).
-  '08000', '08001', '08003', '08004', '08006', '53300', '57P01', '57P02', '57P03',
-  'SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN',
+  // PostgreSQL: connection exceptions (08), shutdown or not ready yet (57P0x), and insufficient resources:
+  // disk full (53100), out of memory (53200), too many connections (53300).
+  '08000', '08001', '08003', '08004', '08006', '53100', '53200', '53300', '57P01', '57P02', '57P03',
 ])
+
+/**
+ * SQLite's, with their extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE...): locked by another process
+ * past our patience (db/sqlite-dialect.ts), disk or database full, I/O failing, file gone.
+ */
+const SQLITE_DOWN = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN)(_|$)/
 
 /** True for failures of the database connection itself (as opposed to a bad query). */
 export function isDatabaseDown(error: unknown): boolean {
@@ -22,6 +28,7 @@ export function isDatabaseDown(error: unknown): boolean {
   const message = e?.message ?? ''
   return (
     DOWN_CODES.has(e?.code ?? '') ||
+    SQLITE_DOWN.test(e?.code ?? '') ||
     // 55000 is "object not in prerequisite state"; with this message, the database refuses connections
     // (ALTER DATABASE ... ALLOW_CONNECTIONS false, or a database being dropped or renamed).
     (e?.code === '55000' && /is not currently accepting connections/.test(message)) ||

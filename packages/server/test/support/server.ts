@@ -42,6 +42,8 @@ export interface StartOptions {
   databaseUrl?: string
   /** Trust X-Forwarded-For/-Host (tests give each client its own address this way). */
   trustProxy?: boolean
+  /** Prepares the fresh data folder before the server opens it (e.g. mounts a tiny file system on it). */
+  beforeOpen?: (dataDir: string) => void
 }
 
 /** A real Airlock server on a loopback port, on a fresh SQLite file or PostgreSQL database. */
@@ -52,8 +54,10 @@ export async function startServer({
   logger = pino({ level: 'silent' }),
   databaseUrl,
   trustProxy = false,
+  beforeOpen,
 }: StartOptions): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-test-'))
+  beforeOpen?.(dataDir)
   const database =
     dialect !== 'postgres' ? null : databaseUrl ? { url: databaseUrl, drop: () => Promise.resolve() } : await freshPostgres()
   const port = await freePort()
