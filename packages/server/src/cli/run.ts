@@ -1,3 +1,4 @@
+import type { Server } from 'node:http'
 import { parseArgs } from 'node:util'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
@@ -20,7 +21,7 @@ const USAGE = `Usage:
   airlock admin reset-password --email EMAIL   (the same; ends the admin's sessions and login lockout)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
-AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, LOG_LEVEL.`
+AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, AIRLOCK_EVENT_RETENTION_DAYS, AIRLOCK_SHUTDOWN_SECONDS, LOG_LEVEL.`
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -145,7 +146,12 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
     url: config.publicUrl,
     async stop() {
       clearInterval(pruning)
-      await new Promise((resolve) => server.close(resolve))
+      // No new connections; idle ones close now, requests in flight may finish until the deadline. Then every
+      // socket closes, so a slow or stuck client can't keep a server that no longer serves alive.
+      const closed = new Promise((resolve) => server.close(resolve))
+      const deadline = setTimeout(() => (server as Server).closeAllConnections(), config.shutdownSeconds * 1000)
+      await closed
+      clearTimeout(deadline)
       await booted.close()
     },
   }

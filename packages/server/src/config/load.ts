@@ -16,6 +16,8 @@ export interface ServerConfig {
   logLevel: string
   /** How many days the event log keeps an event. */
   eventRetentionDays: number
+  /** How long a stopping server lets requests in flight finish before it closes every connection. */
+  shutdownSeconds: number
 }
 
 export interface ConfigSources {
@@ -77,6 +79,11 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
   if (!/^\d+$/.test(retentionText) || eventRetentionDays < 1 || eventRetentionDays > 3650) {
     throw new ConfigError('AIRLOCK_EVENT_RETENTION_DAYS', `must be a number of days from 1 to 3650 (got ${JSON.stringify(retentionText)})`)
   }
+  const shutdownText = env.AIRLOCK_SHUTDOWN_SECONDS ?? '10'
+  const shutdownSeconds = Number(shutdownText)
+  if (!/^\d+$/.test(shutdownText) || shutdownSeconds > 3600) {
+    throw new ConfigError('AIRLOCK_SHUTDOWN_SECONDS', `must be a number of seconds from 0 to 3600 (got ${JSON.stringify(shutdownText)})`)
+  }
   return {
     port,
     host: env.AIRLOCK_HOST ?? '0.0.0.0',
@@ -89,5 +96,6 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
     trustProxy: trustProxy === 'true',
     logLevel,
     eventRetentionDays,
+    shutdownSeconds,
   }
 }
