@@ -45,7 +45,7 @@ async function realmFor(booted: Awaited<ReturnType<typeof boot>>, id: string | u
 async function summary(booted: Awaited<ReturnType<typeof boot>>) {
   const { services, realm } = booted
   const now = services.clock()
-  // A fresh one-time link (voiding earlier ones) while the portal has no admin; null afterwards.
+  // A fresh one-time link (earlier ones keep working) while the portal has no admin; null afterwards.
   const setup = await services.admins.setupSecret(now)
   return {
     realm_id: realm.id,
