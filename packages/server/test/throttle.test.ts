@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clientKey } from '../src/http/throttle.js'
+import { clientKey, LOGIN_IN_FLIGHT_PER_ADDRESS } from '../src/http/throttle.js'
 import { LIMITS } from '../src/services/throttle.js'
 import { claimsOf, tokenFrom } from './support/browser.js'
 import { cli } from './support/cli.js'
@@ -206,6 +206,26 @@ describe.each(DIALECTS)('throttling on %s', (dialect) => {
       for (let i = 0; i < LIMITS.login_ip.points; i++) expect((await login(server, `spray${i}@example.com`, WRONG, ip)).status).toBe(401)
       await expectLimited(await login(server, 'sprayed@example.com', PASSWORD, ip), 15)
       expect((await login(server, 'sprayed@example.com', PASSWORD)).status).toBe(303)
+    })
+
+    it('correct passwords get no 429 behind one address: 200 people behind one NAT logging in at once all get their token', async () => {
+      const people = Array.from({ length: 200 }, (_, i) => `office${i}@example.com`)
+      for (let i = 0; i < people.length; i += 20) await Promise.all(people.slice(i, i + 20).map((email) => signup(server, email)))
+      const office = freshIp()
+      const answers = await Promise.all(people.map((email) => login(server, email, PASSWORD, office)))
+      expect(answers.map((res) => res.status)).toEqual(people.map(() => 303))
+      expect(answers.map((res) => claimsOf(tokenFrom(res)).email)).toEqual(people)
+    }, 120_000)
+
+    it(`wrong passwords sent all at once from one address still end with the address limited, at most ${LOGIN_IN_FLIGHT_PER_ADDRESS} past the limit`, async () => {
+      const ip = freshIp()
+      await signup(server, 'sprayed-at-once@example.com')
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => login(server, `spray-at-once${i}@example.com`, WRONG, ip)))
+      const failures = answers.filter((res) => res.status === 401).length
+      expect(failures).toBeGreaterThanOrEqual(LIMITS.login_ip.points)
+      expect(failures).toBeLessThanOrEqual(LIMITS.login_ip.points + LOGIN_IN_FLIGHT_PER_ADDRESS)
+      expect(answers.every((res) => res.status === 401 || res.status === 429)).toBe(true)
+      await expectLimited(await login(server, 'sprayed-at-once@example.com', PASSWORD, ip), 15)
     })
 
     it('only failures count: successes, forged forms and refused redirect_uris spend nothing', async () => {

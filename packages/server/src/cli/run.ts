@@ -1,3 +1,4 @@
+import type { Server } from 'node:http'
 import { parseArgs } from 'node:util'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
@@ -6,8 +7,10 @@ import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
 import { adminAccountKey } from '../http/throttle.js'
+import { expiredRowsRepository } from '../db/repositories/expired-rows.js'
 import { applyAssignments } from '../services/realm-settings.js'
 import { createRealm, updateRealmSettings } from '../services/realms.js'
+import { retentionService } from '../services/retention.js'
 import { loginCounters, throttleService } from '../services/throttle.js'
 
 const USAGE = `Usage:
@@ -20,7 +23,7 @@ const USAGE = `Usage:
   airlock admin reset-password --email EMAIL   (the same; ends the admin's sessions and login lockout)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
-AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, LOG_LEVEL.`
+AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, AIRLOCK_EVENT_RETENTION_DAYS, AIRLOCK_DATA_RETENTION_DAYS, AIRLOCK_SHUTDOWN_SECONDS, LOG_LEVEL.`
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -44,7 +47,7 @@ async function realmFor(booted: Awaited<ReturnType<typeof boot>>, id: string | u
 async function summary(booted: Awaited<ReturnType<typeof boot>>) {
   const { services, realm } = booted
   const now = services.clock()
-  // A fresh one-time link (voiding earlier ones) while the portal has no admin; null afterwards.
+  // A fresh one-time link (earlier ones keep working) while the portal has no admin; null afterwards.
   const setup = await services.admins.setupSecret(now)
   return {
     realm_id: realm.id,
@@ -124,11 +127,19 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
     server.once('listening', resolve)
     server.once('error', reject)
   })
-  const pruneEvents = () =>
-    booted.services.events.prune(booted.services.clock()).catch((error: unknown) => logger.error({ err: error }, 'old events not pruned'))
-  await pruneEvents()
+  const retention = retentionService(expiredRowsRepository(booted.services.db.kysely), config.dataRetentionDays)
+  const stopping = new AbortController()
+  let pruned: Promise<unknown> = Promise.resolve()
+  // Sessions, links and mails in the background (a first start after an upgrade may have a large backlog); stop() ends it between batches.
+  const pruneData = () =>
+    (pruned = retention.prune(booted.services.clock(), stopping.signal).catch((error: unknown) => logger.error({ err: error }, 'old sessions, links and mails not pruned')))
+  const prune = async () => {
+    await booted.services.events.prune(booted.services.clock()).catch((error: unknown) => logger.error({ err: error }, 'old events not pruned'))
+    void pruneData()
+  }
+  await prune()
   // Hourly, and never what keeps the process alive.
-  const pruning = setInterval(pruneEvents, 3_600_000).unref()
+  const pruning = setInterval(prune, 3_600_000).unref()
   const info = await summary(booted)
   io.stdout.write(
     [
@@ -145,7 +156,14 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
     url: config.publicUrl,
     async stop() {
       clearInterval(pruning)
-      await new Promise((resolve) => server.close(resolve))
+      stopping.abort()
+      // No new connections; idle ones close now, requests in flight may finish until the deadline. Then every
+      // socket closes, so a slow or stuck client can't keep a server that no longer serves alive.
+      const closed = new Promise((resolve) => server.close(resolve))
+      const deadline = setTimeout(() => (server as Server).closeAllConnections(), config.shutdownSeconds * 1000)
+      await closed
+      clearTimeout(deadline)
+      await pruned
       await booted.close()
     },
   }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { DEFAULT_EVENT_RETENTION_DAYS } from '../services/events.js'
+import { DEFAULT_DATA_RETENTION_DAYS } from '../services/retention.js'
 
 /** Everything the server needs from its environment, validated once at start-up. */
 export interface ServerConfig {
@@ -16,6 +17,10 @@ export interface ServerConfig {
   logLevel: string
   /** How many days the event log keeps an event. */
   eventRetentionDays: number
+  /** How many days ended sessions, used or expired links and mails are kept. */
+  dataRetentionDays: number
+  /** How long a stopping server lets requests in flight finish before it closes every connection. */
+  shutdownSeconds: number
 }
 
 export interface ConfigSources {
@@ -77,6 +82,16 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
   if (!/^\d+$/.test(retentionText) || eventRetentionDays < 1 || eventRetentionDays > 3650) {
     throw new ConfigError('AIRLOCK_EVENT_RETENTION_DAYS', `must be a number of days from 1 to 3650 (got ${JSON.stringify(retentionText)})`)
   }
+  const dataRetentionText = env.AIRLOCK_DATA_RETENTION_DAYS ?? String(DEFAULT_DATA_RETENTION_DAYS)
+  const dataRetentionDays = Number(dataRetentionText)
+  if (!/^\d+$/.test(dataRetentionText) || dataRetentionDays < 1 || dataRetentionDays > 3650) {
+    throw new ConfigError('AIRLOCK_DATA_RETENTION_DAYS', `must be a number of days from 1 to 3650 (got ${JSON.stringify(dataRetentionText)})`)
+  }
+  const shutdownText = env.AIRLOCK_SHUTDOWN_SECONDS ?? '10'
+  const shutdownSeconds = Number(shutdownText)
+  if (!/^\d+$/.test(shutdownText) || shutdownSeconds > 3600) {
+    throw new ConfigError('AIRLOCK_SHUTDOWN_SECONDS', `must be a number of seconds from 0 to 3600 (got ${JSON.stringify(shutdownText)})`)
+  }
   return {
     port,
     host: env.AIRLOCK_HOST ?? '0.0.0.0',
@@ -89,5 +104,7 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
     trustProxy: trustProxy === 'true',
     logLevel,
     eventRetentionDays,
+    dataRetentionDays,
+    shutdownSeconds,
   }
 }

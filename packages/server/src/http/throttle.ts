@@ -9,6 +9,7 @@ import { loginCounters, throttleService, type Counter, type LimitName, type Thro
 import { field } from '../services/validation.js'
 import { readSessionCookie } from './cookies.js'
 import type { AppEnv } from './env.js'
+import { inFlightGate } from './in-flight.js'
 
 type Form = Record<string, unknown>
 
@@ -21,7 +22,16 @@ const ACCOUNT_LIMITS = new Set<LimitName>(['login_account_ip', 'profile_user'])
 /** What a response means for the points its request took: keep them, give them back, or (login) clear the account's. */
 type Outcome = 'keep' | 'refund' | 'success'
 
+/**
+ * Logins per client address that run at once in one process; more wait their turn. `login_ip` counts failures
+ * only (src/services/throttle.ts), so guesses sent all at once are checked before any has failed: this bounds
+ * how far past the limit they get (by this many per process), while a crowd behind one NAT only waits a moment.
+ */
+export const LOGIN_IN_FLIGHT_PER_ADDRESS = 20
+
 interface Rule {
+  /** When set, at most LOGIN_IN_FLIGHT_PER_ADDRESS of these requests per client address run at once. */
+  gated?: boolean
   /** The counters one request spends a point on, most general first. */
   counters(c: Context<AppEnv>, form: Form): Promise<Counter[]> | Counter[]
   settle(status: number): Outcome
@@ -86,6 +96,7 @@ function rules(services: Services, limits: ThrottleService): Record<string, Rule
   }
   return {
     '/login': {
+      gated: true,
       counters: (c, form) => [{ limit: 'login_ip', key: ip(c) }, ...loginCounters(accountKey(c, field(form, 'email')), ip(c))],
       settle: countFailures(401),
       // A way out that no attacker can block: a reset link, which clears the account's counters once used.
@@ -97,6 +108,7 @@ function rules(services: Services, limits: ThrottleService): Record<string, Rule
     },
     // The admin portal's login: the same limits and counting, over the admins' own emails.
     '/admin/login': {
+      gated: true,
       counters: (c, form) => [{ limit: 'login_ip', key: ip(c) }, ...loginCounters(adminAccountKey(field(form, 'email')), ip(c))],
       settle: countFailures(401),
       async refused(_c, _form, _refusedBy, wait) {
@@ -187,6 +199,7 @@ export function clientKey(ip: string): string {
 export function throttle(services: Services, secret: string): MiddlewareHandler<AppEnv> {
   const limits: ThrottleService = throttleService(services.db, services.logger, secret)
   const byPath = rules(services, limits)
+  const logins = inFlightGate(LOGIN_IN_FLIGHT_PER_ADDRESS)
   const SWEEP_EVERY_MS = 5 * 60_000
   let lastSweep = Date.now()
 
@@ -197,28 +210,35 @@ export function throttle(services: Services, secret: string): MiddlewareHandler<
 
     const form = await c.req.parseBody()
     const counters = await rule.counters(c, form)
-    const taken = await limits.take(counters)
-    if (!taken.allowed) {
-      const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
-      const minutes = Math.ceil(seconds / 60)
-      const wait = `${minutes} minute${minutes === 1 ? '' : 's'}`
-      c.header('Retry-After', String(seconds))
-      throw rule.refused ? await rule.refused(c, form, taken.refusedBy, wait) : new AppError('rate_limited', `Too many attempts. Try again in ${wait}.`)
-    }
-
-    let outcome: Outcome = 'refund'
+    const leave = rule.gated ? await logins.enter(clientKey(c.get('clientIp'))) : undefined
     try {
-      await next()
-      outcome = rule.settle(c.res.status)
-    } finally {
-      if (outcome === 'refund') await limits.settle({ refund: taken.counted, clear: [] })
-      if (outcome === 'success') {
-        // The IP's point goes back (it counts failures only); the account starts afresh.
-        await limits.settle({
-          refund: taken.counted.filter((counter) => !ACCOUNT_LIMITS.has(counter.limit)),
-          clear: counters.filter((counter) => ACCOUNT_LIMITS.has(counter.limit)),
-        })
+      const taken = await limits.take(counters)
+      if (!taken.allowed) {
+        const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
+        const minutes = Math.ceil(seconds / 60)
+        const wait = `${minutes} minute${minutes === 1 ? '' : 's'}`
+        c.header('Retry-After', String(seconds))
+        throw rule.refused ? await rule.refused(c, form, taken.refusedBy, wait) : new AppError('rate_limited', `Too many attempts. Try again in ${wait}.`)
       }
+
+      let outcome: Outcome = 'refund'
+      try {
+        await next()
+        outcome = rule.settle(c.res.status)
+      } finally {
+        if (outcome === 'refund') await limits.settle({ refund: taken.counted, clear: [] })
+        // A failure: the counters that count failures only (the address's) get their point now.
+        if (outcome === 'keep' && taken.checked.length > 0) await limits.settle({ refund: [], clear: [], add: taken.checked })
+        if (outcome === 'success') {
+          // The account starts afresh from this address; its overall counter gets its point back.
+          await limits.settle({
+            refund: taken.counted.filter((counter) => !ACCOUNT_LIMITS.has(counter.limit)),
+            clear: counters.filter((counter) => ACCOUNT_LIMITS.has(counter.limit)),
+          })
+        }
+      }
+    } finally {
+      leave?.()
     }
 
     if (Date.now() - lastSweep > SWEEP_EVERY_MS) {

@@ -19,7 +19,10 @@ export function adminService(repo: AdminRepository, links: LinkService) {
 
     byId: (id: string) => repo.byId(id),
 
-    /** A fresh setup link's secret (voiding any earlier one) while no admin exists; null afterwards. */
+    /**
+     * A fresh setup link's secret while no admin exists (earlier ones keep working: another process may have
+     * printed one); null afterwards, when every setup link is refused.
+     */
     async setupSecret(now: Date): Promise<string | null> {
       if (await repo.any()) return null
       return links.create('admin_setup', { realmId: null, userId: null }, now)

@@ -11,9 +11,11 @@ export const LIFETIME_MS: Record<TokenPurpose, number> = {
 
 /**
  * Purposes whose newer links leave the older ones working. Each undo link goes to a different former address,
- * and a second email change (by whoever took the account) must not void the owner's way back.
+ * and a second email change (by whoever took the account) must not void the owner's way back. Every process
+ * that starts before the first admin exists prints a setup link, and a second process must not void the link
+ * the first one printed; they all stop working once an admin exists.
  */
-const STACKING: ReadonlySet<TokenPurpose> = new Set(['email_change_undo'])
+const STACKING: ReadonlySet<TokenPurpose> = new Set(['email_change_undo', 'admin_setup'])
 
 /**
  * Single-use links (password reset, email verification, undoing an email change): 256 random bits in the link,

@@ -19,7 +19,12 @@ const HOUR = 60 * MINUTE
  *   together, still caps guessing spread over many addresses (≈2,400 guesses a day at most); reaching it
  *   mails the owner (once an hour: `lockout_mail`), and a completed password reset clears both counters.
  *   50 per client IP per 15 minutes stops one address spraying passwords over many accounts, and leaves room
- *   for an office behind one NAT. Unknown emails are counted exactly like real ones, so a 429 says nothing
+ *   for an office behind one NAT. This one counts failures only, never attempts still running: it is checked
+ *   before a login runs and a point is added when one fails, so any number of people behind one NAT logging in
+ *   at once with their right passwords all get in. What bounds guesses sent all at once from one address (each
+ *   passes the check before any has failed) is http/throttle.ts's in-flight gate: at most
+ *   LOGIN_IN_FLIGHT_PER_ADDRESS logins per address run at once in a process, the rest wait their turn and are
+ *   checked then, so one process lets at most that many guesses past the limit. Unknown emails are counted exactly like real ones, so a 429 says nothing
  *   about whether an account exists.
  * - Profile forms that check the current password (change password, change email): 10 refused forms per
  *   logged-in user per 15 minutes, so a stolen session can't be used to guess the password either; a
@@ -49,6 +54,9 @@ export const LIMITS = {
 
 export type LimitName = keyof typeof LIMITS
 
+/** Limits that count failures only: checked before a request (refused once spent out), a point added when it fails. */
+const FAILURE_LIMITS: ReadonlySet<LimitName> = new Set<LimitName>(['login_ip'])
+
 /** One counter: a limit and the thing it counts for (an IP, an account...), in clear; it is hashed before storing. */
 export interface Counter {
   limit: LimitName
@@ -57,7 +65,8 @@ export interface Counter {
   address?: string
 }
 
-export type Taken = { allowed: true; counted: Counter[] } | { allowed: false; retryAfterMs: number; refusedBy: LimitName[] }
+/** `counted`: the counters a point was taken on; `checked`: FAILURE_LIMITS ones, which get a point only by `settle`'s `add`. */
+export type Taken = { allowed: true; counted: Counter[]; checked: Counter[] } | { allowed: false; retryAfterMs: number; refusedBy: LimitName[] }
 
 /** What happens to the points a request took once it is answered (see `settle`). */
 export interface Settlement {
@@ -67,6 +76,8 @@ export interface Settlement {
   clear: Counter[]
   /** Counters deleted with all their per-address ones (a completed password reset clears an account's failures). */
   forget?: Counter[]
+  /** Counters that get a point now: a failure, on a counter that counts failures only. */
+  add?: Counter[]
 }
 
 /** An account's login counters (its key as http/throttle.ts makes it): per address, without one, and overall. */
@@ -84,19 +95,21 @@ interface Row {
   key: string
   points: number
   durationMs: number
+  /** A FAILURE_LIMITS counter: `reserve` checks it without taking a point. */
+  checkOnly: boolean
 }
 
 /** The store's answer for one request's counters: all taken, or none (the wait until the fullest one resets, and which are spent out). */
 type Reserved = { allowed: true } | { allowed: false; retryAfterMs: number; refusedBy: LimitName[] }
 
 interface Store {
-  /** Takes a point on every counter, or on none when one of them is spent out. */
+  /** Takes a point on every counter (checks the `checkOnly` ones), or on none when one of them is spent out. */
   reserve(rows: Row[], now: number): Promise<Reserved>
   /**
    * Gives points back and deletes counters, `forget` ones with every row whose key starts with theirs and
-   * ':'. May be applied a moment later (SQLite batches it), never earlier.
+   * ':'; adds a point to `add` ones. May be applied a moment later (SQLite batches it), never earlier.
    */
-  settle(refund: Row[], clear: Row[], forget: Row[], now: number): Promise<void>
+  settle(refund: Row[], clear: Row[], forget: Row[], add: Row[], now: number): Promise<void>
 }
 
 class Failure extends Error {
@@ -129,6 +142,7 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
     key: `${counter.limit}:${hashKey(counter.key)}${counter.address === undefined ? '' : `:${hashKey(counter.address)}`}`,
     points: LIMITS[counter.limit].points,
     durationMs: LIMITS[counter.limit].duration * 1000,
+    checkOnly: FAILURE_LIMITS.has(counter.limit),
   })
   const failed = (error: unknown, message = 'rate limiter unavailable; request let through') => {
     const { operation, rows, cause } = error instanceof Failure ? error : new Failure('write', [], error)
@@ -142,23 +156,24 @@ export function throttleService(db: Db, logger: Logger, secret: string) {
    * until it resets. When the database can't count, nothing is counted and the request goes through.
    */
   async function take(counters: Counter[]): Promise<Taken> {
-    if (counters.length === 0) return { allowed: true, counted: [] }
+    if (counters.length === 0) return { allowed: true, counted: [], checked: [] }
     // A counter named twice (the same target by two fields) is one row and one point.
     const rows = [...new Map(counters.map(rowOf).map((row) => [row.key, row])).values()]
     try {
       const reserved = await store.reserve(rows, Date.now())
-      return reserved.allowed ? { allowed: true, counted: rows.map((row) => row.counter) } : reserved
+      if (!reserved.allowed) return reserved
+      return { allowed: true, counted: rows.filter((row) => !row.checkOnly).map((row) => row.counter), checked: rows.filter((row) => row.checkOnly).map((row) => row.counter) }
     } catch (error) {
       failed(error)
-      return { allowed: true, counted: [] }
+      return { allowed: true, counted: [], checked: [] }
     }
   }
 
   /** What becomes of a request's points once it is answered: some are given back, some counters cleared. */
-  async function settle({ refund, clear, forget = [] }: Settlement): Promise<void> {
-    if (refund.length === 0 && clear.length === 0 && forget.length === 0) return
+  async function settle({ refund, clear, forget = [], add = [] }: Settlement): Promise<void> {
+    if (refund.length === 0 && clear.length === 0 && forget.length === 0 && add.length === 0) return
     try {
-      await store.settle(refund.map(rowOf), clear.map(rowOf), forget.map(rowOf), Date.now())
+      await store.settle(refund.map(rowOf), clear.map(rowOf), forget.map(rowOf), add.map(rowOf), Date.now())
     } catch (error) {
       failed(error)
     }
@@ -196,11 +211,11 @@ const SETTLE_DELAY_MS = 100
  */
 function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQLite.Statement }, failed: (error: Failure) => void): Store {
   const { database, prepare } = raw
-  // One point more in the window that is running, or a new window with one point.
-  const UPSERT = `insert into ${TABLE} (key, points, expire) values (?, 1, ?)
+  // @add (1, or 0 to check only) points more in the window that is running, or a new window with @add points.
+  const UPSERT = `insert into ${TABLE} (key, points, expire) values (@key, @add, @expire)
     on conflict (key) do update set
-      points = case when expire > ? then points + 1 else 1 end,
-      expire = case when expire > ? then expire else excluded.expire end
+      points = case when expire > @now then points + @add else @add end,
+      expire = case when expire > @now then expire else excluded.expire end
     returning points, expire`
   const REFUND = `update ${TABLE} set points = points - 1 where key = ? and expire > ? and points > 0`
   const CLEAR = `delete from ${TABLE} where key = ?`
@@ -208,7 +223,7 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
 
   type Op =
     | { kind: 'reserve'; rows: Row[]; now: number; done(result: Reserved): void; fail(error: Failure): void }
-    | { kind: 'settle'; refund: Row[]; clear: Row[]; forget: Row[]; now: number; done?: () => void }
+    | { kind: 'settle'; refund: Row[]; clear: Row[]; forget: Row[]; add: Row[]; now: number; done?: () => void }
 
   /** One op, in its own transaction or, inside a batch, its own savepoint; a refused reservation rolls back. */
   const apply = database.transaction((op: Op): Reserved => {
@@ -216,13 +231,16 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
       for (const row of op.refund) prepare(REFUND).run(row.key, op.now)
       for (const row of op.clear) prepare(CLEAR).run(row.key)
       for (const row of op.forget) prepare(FORGET).run(row.key, `${row.key}:`, `${row.key}:`)
+      for (const row of op.add) prepare(UPSERT).get({ key: row.key, add: 1, expire: op.now + row.durationMs, now: op.now })
       return { allowed: true }
     }
     let retryAfterMs = 0
     const refusedBy: LimitName[] = []
     for (const row of op.rows) {
-      const { points, expire } = prepare(UPSERT).get(row.key, op.now + row.durationMs, op.now, op.now) as { points: number; expire: number }
-      if (points > row.points) {
+      const add = row.checkOnly ? 0 : 1
+      const { points, expire } = prepare(UPSERT).get({ key: row.key, add, expire: op.now + row.durationMs, now: op.now }) as { points: number; expire: number }
+      // A checked counter is spent out when one more failure would be over its limit.
+      if (points + 1 - add > row.points) {
         retryAfterMs = Math.max(retryAfterMs, expire - op.now)
         refusedBy.push(row.counter.limit)
       }
@@ -270,7 +288,7 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
         try {
           answer(op, attempt(op))
         } catch (error) {
-          const failure = new Failure(op.kind === 'reserve' ? 'consume' : 'settle', op.kind === 'reserve' ? op.rows : [...op.refund, ...op.clear, ...op.forget], error)
+          const failure = new Failure(op.kind === 'reserve' ? 'consume' : 'settle', op.kind === 'reserve' ? op.rows : [...op.refund, ...op.clear, ...op.forget, ...op.add], error)
           if (op.kind === 'reserve') op.fail(failure)
           // Settlements still queued when the server closes its database are dropped: their points stay taken.
           else {
@@ -299,32 +317,32 @@ function sqliteStore(raw: { database: SQLite.Database; prepare(sql: string): SQL
 
   return {
     reserve: (rows, now) => new Promise<Reserved>((done, fail) => enqueue({ kind: 'reserve', rows, now, done, fail })),
-    async settle(refund, clear, forget, now) {
+    async settle(refund, clear, forget, add, now) {
       // Forgetting is rare (a completed reset, the CLI) and waited for: the CLI closes the database right after.
-      if (forget.length > 0) return new Promise<void>((done) => enqueue({ kind: 'settle', refund, clear, forget, now, done }))
-      enqueue({ kind: 'settle', refund, clear, forget, now })
+      if (forget.length > 0) return new Promise<void>((done) => enqueue({ kind: 'settle', refund, clear, forget, add, now, done }))
+      enqueue({ kind: 'settle', refund, clear, forget, add, now })
     },
   }
 }
 
 /**
- * PostgreSQL: one statement takes a point on each of a request's counters; when one is spent out, a second
- * gives them all back. Settling is one statement too. The database server does the fsyncs.
+ * PostgreSQL: one statement takes a point on each of a request's counters (checks the checkOnly ones); when one
+ * is spent out, a second gives the taken points back. Settling is one statement too. The database server does the fsyncs.
  */
 function postgresStore(pool: pg.Pool, failed: (error: Failure, message?: string) => void): Store {
   return {
     async reserve(rows, now) {
       const params: unknown[] = [now]
       const values = rows.map((row) => {
-        params.push(row.key, now + row.durationMs)
-        return `($${params.length - 1}, 1, $${params.length})`
+        params.push(row.key, row.checkOnly ? 0 : 1, now + row.durationMs)
+        return `($${params.length - 2}, $${params.length - 1}::integer, $${params.length})`
       })
       let result: pg.QueryResult<{ key: string; points: number; expire: string }>
       try {
         result = await pool.query(
           `insert into ${TABLE} (key, points, expire) values ${values.join(', ')}
            on conflict (key) do update set
-             points = case when ${TABLE}.expire > $1 then ${TABLE}.points + 1 else 1 end,
+             points = case when ${TABLE}.expire > $1 then ${TABLE}.points + excluded.points else excluded.points end,
              expire = case when ${TABLE}.expire > $1 then ${TABLE}.expire else excluded.expire end
            returning key, points, expire`,
           params,
@@ -337,14 +355,16 @@ function postgresStore(pool: pg.Pool, failed: (error: Failure, message?: string)
       const refusedBy: LimitName[] = []
       for (const { key, points, expire } of result.rows) {
         const row = rowByKey.get(key)!
-        if (points > row.points) {
+        // A checked counter is spent out when one more failure would be over its limit.
+        if (points + (row.checkOnly ? 1 : 0) > row.points) {
           retryAfterMs = Math.max(retryAfterMs, Number(expire) - now)
           refusedBy.push(row.counter.limit)
         }
       }
       if (retryAfterMs === 0) return { allowed: true }
+      const taken = rows.filter((row) => !row.checkOnly).map((row) => row.key)
       try {
-        await pool.query(`update ${TABLE} set points = points - 1 where key = any($1) and expire > $2 and points > 0`, [rows.map((row) => row.key), now])
+        if (taken.length > 0) await pool.query(`update ${TABLE} set points = points - 1 where key = any($1) and expire > $2 and points > 0`, [taken, now])
       } catch (error) {
         // Still refused; the points stay taken until their window ends: stricter, never looser.
         failed(new Failure('reward', rows, error), 'rate limiter could not give back the points of a refused request')
@@ -352,16 +372,29 @@ function postgresStore(pool: pg.Pool, failed: (error: Failure, message?: string)
       return { allowed: false, retryAfterMs, refusedBy }
     },
 
-    async settle(refund, clear, forget, now) {
+    async settle(refund, clear, forget, add, now) {
       try {
         await pool.query(
           `with cleared as (delete from ${TABLE} where key = any($3)),
-           forgotten as (delete from ${TABLE} where key = any($4) or exists (select 1 from unnest($5::text[]) as f(prefix) where starts_with(key, f.prefix)))
+           forgotten as (delete from ${TABLE} where key = any($4) or exists (select 1 from unnest($5::text[]) as f(prefix) where starts_with(key, f.prefix))),
+           added as (
+             insert into ${TABLE} (key, points, expire) select k, 1, e from unnest($6::text[], $7::bigint[]) as a(k, e)
+             on conflict (key) do update set
+               points = case when ${TABLE}.expire > $2 then ${TABLE}.points + 1 else 1 end,
+               expire = case when ${TABLE}.expire > $2 then ${TABLE}.expire else excluded.expire end)
            update ${TABLE} set points = points - 1 where key = any($1) and expire > $2 and points > 0`,
-          [refund.map((row) => row.key), now, clear.map((row) => row.key), forget.map((row) => row.key), forget.map((row) => `${row.key}:`)],
+          [
+            refund.map((row) => row.key),
+            now,
+            clear.map((row) => row.key),
+            forget.map((row) => row.key),
+            forget.map((row) => `${row.key}:`),
+            add.map((row) => row.key),
+            add.map((row) => now + row.durationMs),
+          ],
         )
       } catch (error) {
-        throw new Failure('settle', [...refund, ...clear, ...forget], error)
+        throw new Failure('settle', [...refund, ...clear, ...forget, ...add], error)
       }
     },
   }

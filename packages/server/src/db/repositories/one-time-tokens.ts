@@ -16,7 +16,7 @@ export interface OneTimeToken {
 
 export function oneTimeTokenRepository(db: Kysely<Database>) {
   return {
-    /** Stores a new token and voids the user's earlier unused ones of the same purpose (every earlier setup link, for admin_setup), atomically. */
+    /** Stores a new token and voids the user's earlier unused ones of the same purpose, atomically. */
     async replace(token: OneTimeToken & { tokenHash: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         if (token.userId !== null) {
@@ -25,14 +25,6 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
             .set({ used_at: toDbTime(token.createdAt) })
             .where('user_id', '=', token.userId)
             .where('purpose', '=', token.purpose)
-            .where('used_at', 'is', null)
-            .execute()
-        } else if (token.purpose === 'admin_setup') {
-          // The setup link belongs to nobody yet: there is one at a time, server-wide.
-          await trx
-            .updateTable('one_time_tokens')
-            .set({ used_at: toDbTime(token.createdAt) })
-            .where('purpose', '=', 'admin_setup')
             .where('used_at', 'is', null)
             .execute()
         }
