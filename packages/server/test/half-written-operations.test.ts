@@ -6,6 +6,7 @@ import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'
 import { startServer, type TestServer } from './support/server.js'
 
+const ADMIN_EMAIL = 'admin@example.com'
 const SETTINGS = [`login_urls=${APP}`, 'org_mode=multi_user', 'signup=open', 'email_verification=optional']
 
 /**
@@ -18,6 +19,8 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
 
   beforeAll(async () => {
     server = await startServer({ dialect, trustProxy: true, settings: SETTINGS })
+    const created = await server.booted.services.admins.create(ADMIN_EMAIL, PASSWORD, null, new Date())
+    if (!created.ok) throw new Error('admin not created')
   })
   afterAll(() => server?.close())
 
@@ -146,5 +149,38 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
     expect(await counts()).toEqual(before)
     expect(await db().selectFrom('orgs').select('id').where('name', '=', 'Second').executeTakeFirst()).toBeUndefined()
     await injected.heal()
+  })
+
+  it('an account closed whose org.closed event fails stays open', async () => {
+    const owner = await signUp(server, email('closer'), { account_name: 'Closing' })
+    const injected = await fault('events', `NEW.event_type = 'org.closed'`)
+    await owner.client.get(`/accounts/${owner.orgId}`)
+    const res = await owner.client.post(`/accounts/${owner.orgId}/close`, { confirm: 'yes' })
+    expect(res.status).toBe(500)
+    expect((await db().selectFrom('orgs').select('state').where('id', '=', owner.orgId).executeTakeFirstOrThrow()).state).toBe('active')
+
+    await injected.heal()
+    expect((await owner.client.post(`/accounts/${owner.orgId}/close`, { confirm: 'yes' })).status).toBe(303)
+    expect((await db().selectFrom('orgs').select('state').where('id', '=', owner.orgId).executeTakeFirstOrThrow()).state).toBe('closed')
+    expect(await db().selectFrom('events').select('id').where('event_type', '=', 'org.closed').where('org_id', '=', owner.orgId).execute()).toHaveLength(1)
+  })
+
+  it('a user deleted in the admin portal whose user.deleted event fails is still there, with their account', async () => {
+    const person = await signUp(server, email('deleted'), { account_name: 'Doomed' })
+    const admin = new Client(server)
+    await admin.get('/admin/login')
+    expect((await admin.post('/admin/login', { email: ADMIN_EMAIL, password: PASSWORD })).status).toBe(303)
+    const page = `/admin/realms/${server.booted.realm.id}/users/${person.userId}/delete`
+    const injected = await fault('events', `NEW.event_type = 'user.deleted'`)
+    const before = await counts()
+    await admin.get(page)
+    expect((await admin.post(page, { confirm_email: person.email })).status).toBe(500)
+    expect(await counts()).toEqual(before)
+
+    await injected.heal()
+    expect((await admin.post(page, { confirm_email: person.email })).status).toBe(303)
+    expect(await db().selectFrom('users').select('id').where('id', '=', person.userId).executeTakeFirst()).toBeUndefined()
+    expect(await db().selectFrom('orgs').select('id').where('id', '=', person.orgId).executeTakeFirst()).toBeUndefined()
+    expect(await db().selectFrom('events').select('id').where('event_type', '=', 'user.deleted').where('user_id', '=', person.userId).execute()).toHaveLength(1)
   })
 })
