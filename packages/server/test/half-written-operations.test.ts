@@ -28,15 +28,15 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
   let n = 0
   const email = (who: string) => `${who}-${++n}@example.com`
 
-  /** Makes inserts into `table` fail where `condition` holds (SQL over NEW), until `heal` is called. */
-  async function fault(table: string, condition: string): Promise<{ heal(): Promise<void> }> {
+  /** Makes inserts (or updates) of `table` fail where `condition` holds (SQL over NEW), until `heal` is called. */
+  async function fault(table: string, condition: string, on: 'insert' | 'update' = 'insert'): Promise<{ heal(): Promise<void> }> {
     const name = `fault_${table}_${n}`
     if (dialect === 'sqlite') {
-      await sql.raw(`create trigger ${name} before insert on ${table} when ${condition} begin select raise(abort, 'injected fault'); end`).execute(db())
+      await sql.raw(`create trigger ${name} before ${on} on ${table} when ${condition} begin select raise(abort, 'injected fault'); end`).execute(db())
       return { heal: async () => void (await sql.raw(`drop trigger ${name}`).execute(db())) }
     }
     await sql.raw(`create function ${name}() returns trigger language plpgsql as $$ begin if ${condition} then raise exception 'injected fault'; end if; return new; end $$`).execute(db())
-    await sql.raw(`create trigger ${name} before insert on ${table} for each row execute function ${name}()`).execute(db())
+    await sql.raw(`create trigger ${name} before ${on} on ${table} for each row execute function ${name}()`).execute(db())
     return {
       heal: async () => {
         await sql.raw(`drop trigger ${name} on ${table}`).execute(db())
@@ -182,5 +182,24 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
     expect(await db().selectFrom('users').select('id').where('id', '=', person.userId).executeTakeFirst()).toBeUndefined()
     expect(await db().selectFrom('orgs').select('id').where('id', '=', person.orgId).executeTakeFirst()).toBeUndefined()
     expect(await db().selectFrom('events').select('id').where('event_type', '=', 'user.deleted').where('user_id', '=', person.userId).execute()).toHaveLength(1)
+  })
+
+  it('a password change whose ending of the other sessions fails keeps the old password (no new password with the old sessions alive)', async () => {
+    const person = await signUp(server, email('changer'), { account_name: 'Changing' })
+    const other = new Client(server)
+    await other.get('/login')
+    expect((await other.post('/login', { email: person.email, password: PASSWORD })).status).toBe(303)
+    const hash = async () => (await db().selectFrom('users').select('password_hash').where('id', '=', person.userId).executeTakeFirstOrThrow()).password_hash
+    const before = await hash()
+    const injected = await fault('sessions', `NEW.ended_at is not null and NEW.user_id = '${person.userId}'`, 'update')
+    await person.client.get('/profile')
+    expect((await person.client.post('/profile/password', { current_password: PASSWORD, new_password: 'a brand new secret' })).status).toBe(500)
+    expect(await hash()).toBe(before)
+
+    await injected.heal()
+    expect((await person.client.post('/profile/password', { current_password: PASSWORD, new_password: 'a brand new secret' })).status).toBe(303)
+    expect(await hash()).not.toBe(before)
+    const live = await db().selectFrom('sessions').select('id').where('user_id', '=', person.userId).where('ended_at', 'is', null).execute()
+    expect(live).toHaveLength(1)
   })
 })

@@ -58,7 +58,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
   const loginrocketUrlOf = (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl
   const usersService = userService(users)
-  const credentials = credentialService({ tokens, sessions, users, links, events, mailer, logger, loginrocketUrlOf })
+  const credentials = credentialService({ db: kysely, users, links, events, mailer, logger, loginrocketUrlOf })
   return {
     db,
     logger,

@@ -108,16 +108,17 @@ export function userService(users: UserRepository) {
       return { ok: true, value: { ...user, firstName: firstName || null, lastName: lastName || null, updatedAt: now } }
     },
 
-    /** Sets a new password, after checking the current one when `current` is given. */
-    async changePassword(realm: Realm, user: User, current: string | null, next: string, now: Date): Promise<Outcome<User>> {
+    /**
+     * Checks a new password (and the current one when `current` is given) and gives the user with its hash, not yet
+     * stored: credentials.changePassword stores it together with what must follow.
+     */
+    async checkPasswordChange(realm: Realm, user: User, current: string | null, next: string, now: Date): Promise<Outcome<User>> {
       if (current !== null && !(await checkPassword(user.passwordHash, current.length <= PASSWORD_MAX ? current : ''))) {
         return { ok: false, errors: { current_password: 'That is not your current password.' } }
       }
       const problem = passwordProblem(next, { email: user.email, realmName: realm.name })
       if (problem) return { ok: false, errors: { new_password: problem } }
-      const passwordHash = await hashPassword(next)
-      await users.update(realm.id, user.id, { passwordHash }, now)
-      return { ok: true, value: { ...user, passwordHash, updatedAt: now } }
+      return { ok: true, value: { ...user, passwordHash: await hashPassword(next), updatedAt: now } }
     },
 
     async markEmailVerified(realm: Realm, user: User, email: string, now: Date): Promise<Outcome<User>> {
