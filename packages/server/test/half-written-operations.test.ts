@@ -202,4 +202,22 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
     const live = await db().selectFrom('sessions').select('id').where('user_id', '=', person.userId).where('ended_at', 'is', null).execute()
     expect(live).toHaveLength(1)
   })
+
+  it('an email change whose ending of the other sessions fails keeps the old address and sends no undo link', async () => {
+    const person = await signUp(server, email('mover'), { account_name: 'Moving' })
+    const to = email('moved')
+    await person.client.get('/profile')
+    expect((await person.client.post('/profile/email', { email: to, email_password: PASSWORD })).status).toBe(303)
+    // No AIRLOCK_SMTP_URL: the mail is in the outbox, link and all.
+    const mail = await db().selectFrom('mails').select('text_body').where('to_address', '=', to).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const link = new URL(/http\S+\/verify\?\S+/.exec(mail.text_body)![0])
+    const address = async () => (await db().selectFrom('users').select('email').where('id', '=', person.userId).executeTakeFirstOrThrow()).email
+    const injected = await fault('sessions', `NEW.ended_at is not null and NEW.user_id = '${person.userId}'`, 'update')
+    const before = await counts()
+    expect((await new Client(server).get(`${link.pathname}${link.search}`)).status).toBe(500)
+    expect(await address()).toBe(person.email)
+    expect({ ...(await counts()), links: 0 }).toEqual({ ...before, links: 0 })
+    expect(await db().selectFrom('one_time_tokens').select('id').where('user_id', '=', person.userId).where('purpose', '=', 'email_change_undo').execute()).toEqual([])
+    await injected.heal()
+  })
 })

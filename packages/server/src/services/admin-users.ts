@@ -125,7 +125,8 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
       if (changed.length === 0) return { ok: true, value: { user, changed } }
 
       try {
-        await users.update(realm.id, user.id, changes, now)
+        if (newAddress) await credentials.changeEmail(realm, user, { ...changes, email }, by, now)
+        else await users.update(realm.id, user.id, changes, now)
       } catch (error) {
         // Another change took the address or username meanwhile: the unique indexes decide.
         const clash: FieldErrors = {}
@@ -134,7 +135,6 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
         if (Object.keys(clash).length > 0) return { ok: false, errors: clash }
         throw error
       }
-      if (newAddress) await credentials.emailChanged(realm, user, email, by, now)
       return { ok: true, value: { user: { ...user, ...changes, updatedAt: now }, changed } }
     },
 

@@ -3,12 +3,12 @@ import type { Kysely } from 'kysely'
 import { oneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
 import type { Realm } from '../db/repositories/realms.js'
 import { sessionRepository, type LoginSession } from '../db/repositories/sessions.js'
-import { userRepository, type User, type UserRepository } from '../db/repositories/users.js'
+import { userRepository, type User, type UserChanges, type UserRepository } from '../db/repositories/users.js'
 import type { Database } from '../db/schema.js'
 import { inTransaction } from '../db/transaction.js'
 import { secretLink, sendInBackground } from './account-mail.js'
 import { recordWithin, type EventService } from './events.js'
-import { LIFETIME_MS, type LinkService } from './links.js'
+import { LIFETIME_MS, linkService, type LinkService } from './links.js'
 import type { Mailer } from './mailer.js'
 import { emailChangedMail, passwordChangedMail } from './security-mail.js'
 
@@ -75,17 +75,20 @@ export function credentialService(deps: CredentialDeps) {
     },
 
     /**
-     * After `before`'s address became `email`; mails the former address, with a link that undoes the change
-     * (made after the voiding, so that it survives it) unless an admin made it.
+     * Stores `changes` (a new address among them) and, in the same transaction, voids `before`'s links and ends
+     * their other sessions, then makes a link that undoes the change (after the voiding, so that it survives it)
+     * unless an admin made it; mails the former address. A clash on the address's unique index throws, with
+     * nothing changed.
      */
-    async emailChanged(realm: Realm, before: User, email: string, by: ChangedBy, now: Date): Promise<void> {
-      await changed(realm, before.id, 'email_changed', by, now)
-      let undo = null
-      if (!by.adminId) {
-        const secret = await deps.links.create('email_change_undo', { realmId: realm.id, userId: before.id, email: before.email }, now)
-        undo = { url: secretLink(deps.loginrocketUrlOf(realm), '/email/undo', secret), days: LIFETIME_MS.email_change_undo / 86_400_000 }
-      }
-      sendInBackground(mail, emailChangedMail(realm, before.email, email, undo))
+    async changeEmail(realm: Realm, before: User, changes: UserChanges & { email: string }, by: ChangedBy, now: Date): Promise<void> {
+      const secret = await inTransaction(deps.db, async (trx) => {
+        await userRepository(trx).update(realm.id, before.id, changes, now)
+        await changed(realm, before.id, 'email_changed', by, now, undefined, trx)
+        if (by.adminId) return null
+        return linkService(oneTimeTokenRepository(trx)).create('email_change_undo', { realmId: realm.id, userId: before.id, email: before.email }, now)
+      })
+      const undo = secret === null ? null : { url: secretLink(deps.loginrocketUrlOf(realm), '/email/undo', secret), days: LIFETIME_MS.email_change_undo / 86_400_000 }
+      sendInBackground(mail, emailChangedMail(realm, before.email, changes.email, undo))
     },
 
     /** The undo link's user and the address it restores, while the link is usable in this realm; looking does not use it up. */
