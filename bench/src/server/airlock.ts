@@ -62,12 +62,12 @@ export async function prepareData(options: { dataDir: string; users: number; ses
       const batch = []
       for (let j = i; j < Math.min(i + 4, first + options.users); j++) {
         batch.push(
-          services.users.signup(realm, { email: emailOf(j), password: PASSWORD, firstName: 'Bench', lastName: `User ${j}`, username: '' }, services.clock()),
+          services.signups.signup(realm, { email: emailOf(j), password: PASSWORD, firstName: 'Bench', lastName: `User ${j}`, username: '' }, services.clock()),
         )
       }
       for (const outcome of await Promise.all(batch)) {
         if (!outcome.ok) throw new Error(`signup failed: ${JSON.stringify(outcome.errors)}`)
-        users.push(outcome.value)
+        users.push(outcome.value.user)
       }
     }
 

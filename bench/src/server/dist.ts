@@ -33,12 +33,12 @@ export interface Services {
     byId(id: string): Promise<Realm | null>
     updateSettings(id: string, settings: Realm['settings'], now: Date): Promise<void>
   }
-  users: {
+  signups: {
     signup(
       realm: Realm,
       input: { email: string; password: string; firstName: string; lastName: string; username: string },
       now: Date,
-    ): Promise<{ ok: true; value: User } | { ok: false; errors: Record<string, string> }>
+    ): Promise<{ ok: true; value: { user: User } } | { ok: false; errors: Record<string, string> }>
   }
   sessions: {
     start(realm: Realm, userId: string, meta: { userAgent: string | null; ip: string | null }, now: Date): Promise<{ session: LoginSession; secret: string }>

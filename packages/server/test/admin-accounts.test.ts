@@ -24,9 +24,9 @@ describe.each(DIALECTS)('admin portal accounts on %s', (dialect) => {
     adminId = created.value.id
     realm = (await services().realms.byId(server.booted.realm.id))!
     const otherRealm = await createRealm(services(), 'Other', 'http://login.other-accounts.test')
-    const user = await services().users.signup(otherRealm, { email: 'elsewhere@example.com', password: PASSWORD, firstName: '', lastName: '', username: '' }, new Date())
+    const user = await services().signups.signup(otherRealm, { email: 'elsewhere@example.com', password: PASSWORD, firstName: '', lastName: '', username: '' }, new Date())
     if (!user.ok) throw new Error('user not created')
-    const membership = await services().accounts.create(otherRealm, user.value, 'Elsewhere', new Date())
+    const membership = await services().accounts.create(otherRealm, user.value.user, 'Elsewhere', new Date())
     other = { realm: otherRealm, orgId: membership.orgId }
   })
   afterAll(() => server.close())

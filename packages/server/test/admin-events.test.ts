@@ -40,9 +40,9 @@ describe.each(DIALECTS)('admin Events pages on %s', (dialect) => {
     adminId = created.value.id
     realm = await createRealm(services(), 'Filtered', 'http://login.filtered.test')
     paged = await createRealm(services(), 'Paged', 'http://login.paged.test')
-    const user = await services().users.signup(realm, { email: USER_EMAIL, password: USER_PASSWORD, firstName: '', lastName: '', username: '' }, new Date())
+    const user = await services().signups.signup(realm, { email: USER_EMAIL, password: USER_PASSWORD, firstName: '', lastName: '', username: '' }, new Date())
     if (!user.ok) throw new Error('user not created')
-    userId = user.value.id
+    userId = user.value.user.id
 
     const record = (event: Omit<EventInput, 'realmId'>, iso: string) => services().events.record({ realmId: realm.id, ...event }, at(iso))
     await record({ type: 'user.created', userId, orgId: ORG_1, data: { mark: 'e1', email: USER_EMAIL } }, '2026-01-10T08:00:00Z')

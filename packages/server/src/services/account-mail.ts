@@ -90,6 +90,18 @@ export async function sendVerificationLink(
   redirectUri?: string,
 ): Promise<void> {
   const secret = await services.links.create('email_verification', { realmId: realm.id, userId: user.id, email }, now)
+  mailVerificationLink(services, realm, loginrocketUrl, email, secret, redirectUri)
+}
+
+/** Mails a verification link already made (a signup makes it in its transaction, and mails it after). */
+export function mailVerificationLink(
+  services: Pick<Services, 'mailer' | 'logger'>,
+  realm: Realm,
+  loginrocketUrl: string,
+  email: string,
+  secret: string,
+  redirectUri?: string,
+): void {
   sendInBackground(services, verificationMail(realm, email, secretLink(loginrocketUrl, '/verify', secret, redirectUri)))
 }
 

@@ -3,6 +3,7 @@ import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../db/repositories/users.js'
 import { AppError } from '../errors/app-error.js'
 import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
+import { recordWithin } from './events.js'
 import { PERMISSION } from './realm-settings.js'
 import { textProblem, type FieldErrors, type Outcome } from './validation.js'
 
@@ -181,13 +182,14 @@ export function accountManagement(repo: AccountRepository) {
       })
     },
 
-    /** Closes the account (owners, multi-user realms): it leaves every member's list and token. */
-    async close(realm: Realm, user: User, orgId: string, confirmed: boolean, now: Date): Promise<Outcome<null>> {
+    /** Closes the account (owners, multi-user realms): it leaves every member's list and token. Its `org.closed` event is in the same transaction. */
+    async close(realm: Realm, user: User, orgId: string, confirmed: boolean, now: Date, ip: string | null): Promise<Outcome<null>> {
       if (realm.settings.org_mode !== 'multi_user') throw new AppError('forbidden', 'Personal accounts can’t be closed.')
       if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this account should be closed.' })
       return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
         lockedActor(members, org, user.id, 'owner')
         await repo.setOrgState(realm.id, orgId, 'closed', now, trx)
+        await recordWithin(trx, [{ type: 'org.closed', realmId: realm.id, userId: user.id, orgId, ip }], now)
         return done
       })
     },
@@ -244,16 +246,20 @@ export function accountManagement(repo: AccountRepository) {
 
     /**
      * Closes an account as its owners can (multi-user realms): it leaves its members' lists and their tokens at
-     * the next renewal. `changed` is false when it was closed already.
+     * the next renewal. `changed` is false when it was closed already. Its `org.closed` event, with the admin `by`
+     * names, is in the same transaction.
      */
-    async closeAsAdmin(realm: Realm, orgId: string, confirmed: boolean, now: Date): Promise<Outcome<{ changed: boolean }>> {
+    async closeAsAdmin(realm: Realm, orgId: string, confirmed: boolean, now: Date, by: { adminId: string; ip: string | null }): Promise<Outcome<{ changed: boolean }>> {
       if (realm.settings.org_mode !== 'multi_user') {
         throw new AppError('forbidden', 'Accounts in this realm are personal: a user without one gets a new one at their next login.')
       }
       if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this account should be closed.' })
       return repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
         if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
-        if (org.state === 'active') await repo.setOrgState(realm.id, org.id, 'closed', now, trx)
+        if (org.state === 'active') {
+          await repo.setOrgState(realm.id, org.id, 'closed', now, trx)
+          await recordWithin(trx, [{ type: 'org.closed', realmId: realm.id, orgId: org.id, ...by }], now)
+        }
         return { ok: true, value: { changed: org.state === 'active' } }
       })
     },

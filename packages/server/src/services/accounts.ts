@@ -2,6 +2,7 @@ import { newId } from '../crypto/ids.js'
 import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
 import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../db/repositories/users.js'
+import { recordWithin, type EventInput } from './events.js'
 import { PERMISSION } from './realm-settings.js'
 import { textProblem, type Outcome } from './validation.js'
 
@@ -26,11 +27,24 @@ export function accountNameProblem(name: string, required: boolean): string | nu
   return textProblem(name, 'account name', required)
 }
 
+/** The events of a new account and its first member (who made it). */
+function accountCreatedEvents(realm: Realm, membership: Membership, org: Org, ip: string | null): EventInput[] {
+  const about = { realmId: realm.id, userId: membership.userId, orgId: org.id, ip }
+  return [
+    { ...about, type: 'org.created', data: { name: org.name } },
+    { ...about, type: 'membership.created', data: { membership_id: membership.id, permissions: membership.permissions } },
+  ]
+}
+
 /** Accounts (orgs) and memberships: creating, choosing, and what the token carries. */
 export function accountService(repo: AccountRepository) {
   return {
-    /** A new account with the user as its owner, made their current account. */
-    async create(realm: Realm, user: User, name: string, now: Date): Promise<MembershipWithOrg> {
+    /**
+     * A new account with the user as its owner, made their current account, in one transaction with its
+     * `org.created` and `membership.created` events when `audit` gives the client's address (an account made
+     * at a token, for a user who had none, is not in the log).
+     */
+    async create(realm: Realm, user: User, name: string, now: Date, audit?: { ip: string | null }): Promise<MembershipWithOrg> {
       const org: Org = { id: newId('org'), realmId: realm.id, name, state: 'active', reference: null, custom: {}, createdAt: now }
       const membership: Membership = {
         id: newId('mb'),
@@ -41,17 +55,20 @@ export function accountService(repo: AccountRepository) {
         selected: false,
         createdAt: now,
       }
-      await repo.insertOrg(org, now)
-      await repo.insertMembership(membership, now)
-      await repo.select(realm.id, user.id, membership.id, now)
+      await repo.atomically(async (trx) => {
+        await repo.insertOrg(org, now, trx)
+        await repo.insertMembership(membership, now, trx)
+        await repo.select(realm.id, user.id, membership.id, now, trx)
+        if (audit) await recordWithin(trx, accountCreatedEvents(realm, membership, org, audit.ip), now)
+      })
       return { ...membership, selected: true, org }
     },
 
     /** Creates an account from a form; the name is checked first. */
-    async createNamed(realm: Realm, user: User, name: string, now: Date): Promise<Outcome<MembershipWithOrg>> {
+    async createNamed(realm: Realm, user: User, name: string, now: Date, ip: string | null): Promise<Outcome<MembershipWithOrg>> {
       const problem = accountNameProblem(name, true)
       if (problem) return { ok: false, errors: { account_name: problem } }
-      return { ok: true, value: await this.create(realm, user, name, now) }
+      return { ok: true, value: await this.create(realm, user, name, now, { ip }) }
     },
 
     list(realm: Realm, user: User): Promise<MembershipWithOrg[]> {

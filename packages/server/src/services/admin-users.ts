@@ -2,6 +2,7 @@ import type { Realm } from '../db/repositories/realms.js'
 import type { SessionDetails, SessionRepository } from '../db/repositories/sessions.js'
 import { normalizeEmail, type User, type UserChanges, type UserRepository } from '../db/repositories/users.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
+import { recordWithin } from './events.js'
 import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from './validation.js'
 
 export const USERS_PER_PAGE = 50
@@ -124,7 +125,8 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
       if (changed.length === 0) return { ok: true, value: { user, changed } }
 
       try {
-        await users.update(realm.id, user.id, changes, now)
+        if (newAddress) await credentials.changeEmail(realm, user, { ...changes, email }, by, now)
+        else await users.update(realm.id, user.id, changes, now)
       } catch (error) {
         // Another change took the address or username meanwhile: the unique indexes decide.
         const clash: FieldErrors = {}
@@ -133,7 +135,6 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
         if (Object.keys(clash).length > 0) return { ok: false, errors: clash }
         throw error
       }
-      if (newAddress) await credentials.emailChanged(realm, user, email, by, now)
       return { ok: true, value: { user: { ...user, ...changes, updatedAt: now }, changed } }
     },
 
@@ -165,9 +166,14 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
       return typed !== '' && normalizeEmail(typed) === normalizeEmail(user.email)
     },
 
-    /** Deletes the user and what only they hold (see `deleteWithData`); null when they were gone already. */
-    remove(realm: Realm, user: User): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
-      return users.deleteWithData(realm.id, user.id)
+    /**
+     * Deletes the user and what only they hold (see `deleteWithData`), with the `user.deleted` event naming the
+     * admin `by`, in one transaction; null when they were gone already.
+     */
+    remove(realm: Realm, user: User, by: { adminId: string; ip: string | null }, now: Date): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
+      return users.deleteWithData(realm.id, user.id, (trx, deletedOrgIds) =>
+        recordWithin(trx, [{ type: 'user.deleted', realmId: realm.id, userId: user.id, ...by, data: { email: user.email, deleted_accounts: deletedOrgIds } }], now),
+      )
     },
   }
 }

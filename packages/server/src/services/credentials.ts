@@ -1,17 +1,20 @@
 import type { Logger } from 'pino'
-import type { OneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
+import type { Kysely } from 'kysely'
+import { oneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
 import type { Realm } from '../db/repositories/realms.js'
-import type { LoginSession, SessionRepository } from '../db/repositories/sessions.js'
-import type { User, UserRepository } from '../db/repositories/users.js'
+import { sessionRepository, type LoginSession } from '../db/repositories/sessions.js'
+import { userRepository, type User, type UserChanges, type UserRepository } from '../db/repositories/users.js'
+import type { Database } from '../db/schema.js'
+import { inTransaction } from '../db/transaction.js'
 import { secretLink, sendInBackground } from './account-mail.js'
-import type { EventService } from './events.js'
-import { LIFETIME_MS, type LinkService } from './links.js'
+import { recordWithin, type EventService } from './events.js'
+import { LIFETIME_MS, linkService, type LinkService } from './links.js'
 import type { Mailer } from './mailer.js'
 import { emailChangedMail, passwordChangedMail } from './security-mail.js'
 
 export interface CredentialDeps {
-  tokens: OneTimeTokenRepository
-  sessions: SessionRepository
+  /** The database, for changes that are one transaction with their consequences. */
+  db: Kysely<Database>
   users: UserRepository
   links: LinkService
   events: EventService
@@ -45,33 +48,47 @@ export function credentialService(deps: CredentialDeps) {
    * `undoLinksBefore`, when given): they are former owners' way back, and whoever took the account must not be
    * able to void them, not even with an undo link of their own, which is always newer than the owner's.
    */
-  async function changed(realm: Realm, userId: string, reason: string, by: ChangedBy, now: Date, undoLinksBefore?: Date): Promise<void> {
-    await deps.tokens.voidAllForUser(userId, now, { purpose: 'email_change_undo', createdBefore: undoLinksBefore })
-    const ended = await deps.sessions.endAllForUser(realm.id, userId, now, by.keep?.id)
-    for (const sessionId of ended) {
-      await deps.events.record({ type: 'session.deleted', realmId: realm.id, userId, sessionId, ip: by.ip, adminId: by.adminId, data: { reason } }, now)
-    }
+  async function changed(realm: Realm, userId: string, reason: string, by: ChangedBy, now: Date, undoLinksBefore?: Date, db: Kysely<Database> = deps.db): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      await oneTimeTokenRepository(trx).voidAllForUser(userId, now, { purpose: 'email_change_undo', createdBefore: undoLinksBefore })
+      const ended = await sessionRepository(trx).endAllForUser(realm.id, userId, now, by.keep?.id)
+      await recordWithin(
+        trx,
+        ended.map((sessionId) => ({ type: 'session.deleted', realmId: realm.id, userId, sessionId, ip: by.ip, adminId: by.adminId, data: { reason } })),
+        now,
+      )
+    })
   }
 
   return {
-    /** After a new password is stored; mails the user that it changed. */
-    async passwordChanged(realm: Realm, user: User, by: ChangedBy, now: Date): Promise<void> {
-      await changed(realm, user.id, 'password_changed', by, now)
+    /**
+     * Stores `user`'s new password hash (users.checkPasswordChange) and, in the same transaction, voids their links
+     * and ends their other sessions: a crash can't leave a new password with the old one's sessions alive. Mails
+     * the user that it changed.
+     */
+    async changePassword(realm: Realm, user: User, by: ChangedBy, now: Date): Promise<void> {
+      await inTransaction(deps.db, async (trx) => {
+        await userRepository(trx).update(realm.id, user.id, { passwordHash: user.passwordHash }, now)
+        await changed(realm, user.id, 'password_changed', by, now, undefined, trx)
+      })
       sendInBackground(mail, passwordChangedMail(realm, user.email, new URL('/forgot', deps.loginrocketUrlOf(realm)).href))
     },
 
     /**
-     * After `before`'s address became `email`; mails the former address, with a link that undoes the change
-     * (made after the voiding, so that it survives it) unless an admin made it.
+     * Stores `changes` (a new address among them) and, in the same transaction, voids `before`'s links and ends
+     * their other sessions, then makes a link that undoes the change (after the voiding, so that it survives it)
+     * unless an admin made it; mails the former address. A clash on the address's unique index throws, with
+     * nothing changed.
      */
-    async emailChanged(realm: Realm, before: User, email: string, by: ChangedBy, now: Date): Promise<void> {
-      await changed(realm, before.id, 'email_changed', by, now)
-      let undo = null
-      if (!by.adminId) {
-        const secret = await deps.links.create('email_change_undo', { realmId: realm.id, userId: before.id, email: before.email }, now)
-        undo = { url: secretLink(deps.loginrocketUrlOf(realm), '/email/undo', secret), days: LIFETIME_MS.email_change_undo / 86_400_000 }
-      }
-      sendInBackground(mail, emailChangedMail(realm, before.email, email, undo))
+    async changeEmail(realm: Realm, before: User, changes: UserChanges & { email: string }, by: ChangedBy, now: Date): Promise<void> {
+      const secret = await inTransaction(deps.db, async (trx) => {
+        await userRepository(trx).update(realm.id, before.id, changes, now)
+        await changed(realm, before.id, 'email_changed', by, now, undefined, trx)
+        if (by.adminId) return null
+        return linkService(oneTimeTokenRepository(trx)).create('email_change_undo', { realmId: realm.id, userId: before.id, email: before.email }, now)
+      })
+      const undo = secret === null ? null : { url: secretLink(deps.loginrocketUrlOf(realm), '/email/undo', secret), days: LIFETIME_MS.email_change_undo / 86_400_000 }
+      sendInBackground(mail, emailChangedMail(realm, before.email, changes.email, undo))
     },
 
     /** The undo link's user and the address it restores, while the link is usable in this realm; looking does not use it up. */

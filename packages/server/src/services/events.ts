@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import type { EventQuery, EventRepository, NamedEvent, StoredEvent } from '../db/repositories/events.js'
+import { eventRepository, type EventQuery, type EventRepository, type NamedEvent, type StoredEvent } from '../db/repositories/events.js'
+import type { Database } from '../db/schema.js'
 
 /** Every event the server records: AuthRocket's names for what happens in a realm, then the admins' own actions. */
 export const EVENT_TYPES = [
@@ -70,6 +72,27 @@ export interface EventInput {
 
 export const DEFAULT_EVENT_RETENTION_DAYS = 90
 
+const toStored = (event: EventInput, now: Date): Omit<StoredEvent, 'id'> => ({
+  realmId: event.realmId,
+  type: event.type,
+  userId: event.userId ?? null,
+  orgId: event.orgId ?? null,
+  sessionId: event.sessionId ?? null,
+  adminId: event.adminId ?? null,
+  ip: event.ip ?? null,
+  data: event.data ?? {},
+  createdAt: now,
+})
+
+/**
+ * Records events inside the transaction of the change they describe: they commit with it or not at all, and
+ * a failure here undoes the change (a user without their `user.created` event is one the log never saw).
+ */
+export async function recordWithin(trx: Kysely<Database>, events: EventInput[], now: Date): Promise<void> {
+  const repo = eventRepository(trx)
+  for (const event of events) await repo.insert(toStored(event, now))
+}
+
 export interface EventServiceOptions {
   retentionDays: number
   logger: Logger
@@ -86,17 +109,7 @@ export function eventService(repo: EventRepository, { retentionDays, logger }: E
      */
     async record(event: EventInput, now: Date): Promise<void> {
       try {
-        await repo.insert({
-          realmId: event.realmId,
-          type: event.type,
-          userId: event.userId ?? null,
-          orgId: event.orgId ?? null,
-          sessionId: event.sessionId ?? null,
-          adminId: event.adminId ?? null,
-          ip: event.ip ?? null,
-          data: event.data ?? {},
-          createdAt: now,
-        })
+        await repo.insert(toStored(event, now))
       } catch (error) {
         logger.error({ err: error, event: event.type, realm: event.realmId }, 'event not recorded')
       }

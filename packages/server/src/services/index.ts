@@ -23,6 +23,7 @@ import { keyService } from './keys.js'
 import { linkService } from './links.js'
 import { createMailer } from './mailer.js'
 import { sessionService } from './sessions.js'
+import { signupService } from './signups.js'
 import { tokenService } from './tokens.js'
 import { userService } from './users.js'
 
@@ -56,7 +57,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const mailer = createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock })
   /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
   const loginrocketUrlOf = (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl
-  const credentials = credentialService({ tokens, sessions, users, links, events, mailer, logger, loginrocketUrlOf })
+  const usersService = userService(users)
+  const credentials = credentialService({ db: kysely, users, links, events, mailer, logger, loginrocketUrlOf })
   return {
     db,
     logger,
@@ -69,7 +71,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     invitations: invitationService(invitationRepository(kysely), accountRepo),
     tokens: tokenService(keys, accounts),
     sessions: sessionService(sessions),
-    users: userService(users),
+    users: usersService,
+    signups: signupService(db, usersService),
     adminUsers: adminUserService(users, sessions, credentials),
     credentials,
     links,

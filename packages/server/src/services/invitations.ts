@@ -1,10 +1,11 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
+import type { AccountRepository, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
 import { invitationState, type Invitation, type InvitationRepository, type InvitationState } from '../db/repositories/invitations.js'
 import type { Realm } from '../db/repositories/realms.js'
 import { normalizeEmail, type User } from '../db/repositories/users.js'
 import { AppError } from '../errors/app-error.js'
 import { checkPermissions, offeredPermissions, type AccountAccess } from './account-management.js'
+import { recordWithin, type EventInput } from './events.js'
 import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
 
 export const INVITATION_DAYS = 30
@@ -133,9 +134,10 @@ export function invitationService(invitations: InvitationRepository, accounts: A
 
     /**
      * Accepts an invitation for `user`, who must have the invited address. Makes the account the user's current
-     * one. A user who is a member already keeps their membership as it is (the invitation is used up).
+     * one. A user who is a member already keeps their membership as it is (the invitation is used up). The
+     * invitation used, the membership, the choice of account and their events are one transaction.
      */
-    async accept(realm: Realm, secret: string, user: User, now: Date): Promise<AcceptOutcome> {
+    async accept(realm: Realm, secret: string, user: User, now: Date, ip: string | null): Promise<AcceptOutcome> {
       const found = await find(realm, secret, now)
       if (!found || found.state !== 'pending') return { ok: false, reason: 'unusable', found }
       const { invitation } = found
@@ -145,23 +147,28 @@ export function invitationService(invitations: InvitationRepository, accounts: A
         if (!org || org.state !== 'active') return null
         // Single use, decided by the database: of two accepts at once, one wins.
         if (!(await invitations.markAccepted(trx, invitation.id, now))) return null
-        const existing = members.find((m) => m.userId === user.id)
-        if (existing) return { membership: existing, org, alreadyMember: true }
-        const membership: Membership = {
-          id: newId('mb'),
-          realmId: realm.id,
-          orgId: org.id,
-          userId: user.id,
-          permissions: invitation.permissions,
-          selected: false,
-          createdAt: now,
+        const about = { realmId: realm.id, userId: user.id, orgId: org.id, ip }
+        const events: EventInput[] = [{ ...about, type: 'invitation.org.accepted', data: { invitation_id: invitation.id } }]
+        let membership = members.find((m) => m.userId === user.id)
+        const alreadyMember = membership !== undefined
+        if (!membership) {
+          membership = {
+            id: newId('mb'),
+            realmId: realm.id,
+            orgId: org.id,
+            userId: user.id,
+            permissions: invitation.permissions,
+            selected: false,
+            createdAt: now,
+          }
+          await accounts.insertMembership(membership, now, trx)
+          events.push({ ...about, type: 'membership.created', data: { membership_id: membership.id, permissions: membership.permissions, invitation_id: invitation.id } })
         }
-        await accounts.insertMembership(membership, now, trx)
-        return { membership, org, alreadyMember: false }
+        await accounts.select(realm.id, user.id, membership.id, now, trx)
+        await recordWithin(trx, events, now)
+        return { membership, org, alreadyMember }
       })
       if (!joined) return { ok: false, reason: 'unusable', found: await find(realm, secret, now) }
-      // After the lock: on SQLite a query outside its transaction would wait for it.
-      await accounts.select(realm.id, user.id, joined.membership.id, now)
       return { ok: true, membership: { ...joined.membership, selected: true, org: joined.org }, alreadyMember: joined.alreadyMember }
     },
   }

@@ -1,6 +1,6 @@
 import { newId } from '../crypto/ids.js'
 import type { Realm } from '../db/repositories/realms.js'
-import type { User, UserRepository } from '../db/repositories/users.js'
+import type { NewUser, User, UserRepository } from '../db/repositories/users.js'
 import { checkPassword, hashPassword, passwordProblem, PASSWORD_MAX } from './passwords.js'
 import {
   cleanEmail,
@@ -11,6 +11,8 @@ import {
   type FieldErrors,
   type Outcome,
 } from './validation.js'
+
+export const EMAIL_TAKEN = 'An account with this email already exists. Log in, or reset your password.'
 
 export interface SignupInput {
   email: string
@@ -25,8 +27,11 @@ export type LoginOutcome = { ok: true; user: User } | { ok: false; reason: 'inva
 
 export function userService(users: UserRepository) {
   return {
-    /** Creates a user from the signup form; `otherErrors` (fields the caller checked) stop it too. */
-    async signup(realm: Realm, input: SignupInput, now: Date, otherErrors: FieldErrors = {}): Promise<Outcome<User>> {
+    /**
+     * Checks the signup form and hashes its password (before any transaction opens: a hash takes a while), giving
+     * the user to insert; `otherErrors` (fields the caller checked) stop it too. signup.ts writes it.
+     */
+    async prepareSignup(realm: Realm, input: SignupInput, otherErrors: FieldErrors = {}): Promise<Outcome<NewUser>> {
       const { name_field: nameField, username_field: usernameField } = realm.settings
       const email = cleanEmail(input.email)
       const errors: FieldErrors = { ...otherErrors }
@@ -45,13 +50,11 @@ export function userService(users: UserRepository) {
       }
       const passwordError = passwordProblem(input.password, { email, realmName: realm.name })
       if (passwordError) errors.password = passwordError
-      if (!errors.email && (await users.emailTaken(realm.id, email))) {
-        errors.email = 'An account with this email already exists. Log in, or reset your password.'
-      }
+      if (!errors.email && (await users.emailTaken(realm.id, email))) errors.email = EMAIL_TAKEN
       if (Object.keys(errors).length > 0) return { ok: false, errors }
-
-      const user = await users.insert(
-        {
+      return {
+        ok: true,
+        value: {
           id: newId('usr'),
           realmId: realm.id,
           email,
@@ -65,14 +68,7 @@ export function userService(users: UserRepository) {
           custom: {},
           state: 'active',
         },
-        now,
-      ).catch(async (error: unknown) => {
-        // Two signups with one email at once: the unique index decides, and the loser gets the form error.
-        if (await users.emailTaken(realm.id, email)) return null
-        throw error
-      })
-      if (user === null) return { ok: false, errors: { email: 'An account with this email already exists. Log in, or reset your password.' } }
-      return { ok: true, value: user }
+      }
     },
 
     /** Checks a password. Unknown emails cost a hash too, so the two failures look and take the same. */
@@ -112,16 +108,17 @@ export function userService(users: UserRepository) {
       return { ok: true, value: { ...user, firstName: firstName || null, lastName: lastName || null, updatedAt: now } }
     },
 
-    /** Sets a new password, after checking the current one when `current` is given. */
-    async changePassword(realm: Realm, user: User, current: string | null, next: string, now: Date): Promise<Outcome<User>> {
+    /**
+     * Checks a new password (and the current one when `current` is given) and gives the user with its hash, not yet
+     * stored: credentials.changePassword stores it together with what must follow.
+     */
+    async checkPasswordChange(realm: Realm, user: User, current: string | null, next: string, now: Date): Promise<Outcome<User>> {
       if (current !== null && !(await checkPassword(user.passwordHash, current.length <= PASSWORD_MAX ? current : ''))) {
         return { ok: false, errors: { current_password: 'That is not your current password.' } }
       }
       const problem = passwordProblem(next, { email: user.email, realmName: realm.name })
       if (problem) return { ok: false, errors: { new_password: problem } }
-      const passwordHash = await hashPassword(next)
-      await users.update(realm.id, user.id, { passwordHash }, now)
-      return { ok: true, value: { ...user, passwordHash, updatedAt: now } }
+      return { ok: true, value: { ...user, passwordHash: await hashPassword(next), updatedAt: now } }
     },
 
     async markEmailVerified(realm: Realm, user: User, email: string, now: Date): Promise<Outcome<User>> {

@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
 import type { Dialect } from '../migrations/types.js'
+import { inTransaction } from '../transaction.js'
 import type { Database, MembershipTable, OrgTable } from '../schema.js'
 
 export interface Org {
@@ -72,6 +73,11 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
   const memberColumns = ['memberships.id', 'memberships.realm_id', 'memberships.org_id', 'memberships.user_id', 'memberships.permissions', 'memberships.selected', 'memberships.created_at', 'memberships.updated_at'] as const
 
   return {
+    /** Runs `work` in one transaction (the caller's, when this repository is built over one). */
+    atomically<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+      return inTransaction(db, work)
+    },
+
     async insertOrg(org: Org, now: Date, trx: Kysely<Database> = db): Promise<void> {
       await trx
         .insertInto('orgs')
@@ -151,8 +157,8 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     /** Makes one membership the user's current account, and no other. */
-    async select(realmId: string, userId: string, membershipId: string, now: Date): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+    async select(realmId: string, userId: string, membershipId: string, now: Date, outer: Kysely<Database> = db): Promise<void> {
+      await inTransaction(outer, async (trx) => {
         await trx
           .updateTable('memberships')
           .set({ selected: toDbBool(false), updated_at: toDbTime(now) })
@@ -174,14 +180,14 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
      * Runs `change` on an account's memberships with the account locked, so that concurrent edits see each
      * other's results (PostgreSQL row lock; SQLite runs one transaction at a time). `change` gets the org as
      * it is now (null when it is gone) and must use `trx` for every query: on SQLite another query would wait
-     * for this transaction forever.
+     * for this transaction forever. Over a transaction (a signup's), it runs inside that one.
      */
     async withLockedOrg<T>(
       realmId: string,
       orgId: string,
-      change: (trx: Transaction<Database>, members: Membership[], org: Org | null) => Promise<T>,
+      change: (trx: Kysely<Database>, members: Membership[], org: Org | null) => Promise<T>,
     ): Promise<T> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         if (dialect === 'postgres') await sql`select id from orgs where id = ${orgId} and realm_id = ${realmId} for update`.execute(trx)
         const org = await trx.selectFrom('orgs').selectAll().where('realm_id', '=', realmId).where('id', '=', orgId).executeTakeFirst()
         const rows = await trx.selectFrom('memberships').selectAll().where('realm_id', '=', realmId).where('org_id', '=', orgId).execute()

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
+import { inTransaction } from '../transaction.js'
 import type { Database, OneTimeTokenTable } from '../schema.js'
 
 export type TokenPurpose = OneTimeTokenTable['purpose']
@@ -18,7 +19,7 @@ export function oneTimeTokenRepository(db: Kysely<Database>) {
   return {
     /** Stores a new token and voids the user's earlier unused ones of the same purpose, atomically. */
     async replace(token: OneTimeToken & { tokenHash: string }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         if (token.userId !== null) {
           await trx
             .updateTable('one_time_tokens')

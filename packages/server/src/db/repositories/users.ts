@@ -158,9 +158,13 @@ export function userRepository(db: Kysely<Database>) {
      * Deletes a user with everything that is only theirs: sessions, one-time links, memberships, and the accounts
      * that this leaves without members (with those accounts' invitations). Invitations they sent stay valid,
      * without an inviter. Events stay (they are the log). Returns the deleted accounts' ids, or null when there
-     * was no such user.
+     * was no such user. `also` runs last in the same transaction (the event that records it).
      */
-    async deleteWithData(realmId: string, id: string): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
+    async deleteWithData(
+      realmId: string,
+      id: string,
+      also: (trx: Kysely<Database>, deletedOrgIds: string[]) => Promise<void> = async () => {},
+    ): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
       return db.transaction().execute(async (trx) => {
         const user = await trx.selectFrom('users').select('id').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst()
         if (!user) return null
@@ -191,6 +195,7 @@ export function userRepository(db: Kysely<Database>) {
           await trx.deleteFrom('orgs').where('realm_id', '=', realmId).where('id', 'in', deletedOrgIds).execute()
         }
         await trx.deleteFrom('users').where('realm_id', '=', realmId).where('id', '=', id).execute()
+        await also(trx, deletedOrgIds)
         return { deletedOrgIds }
       })
     },

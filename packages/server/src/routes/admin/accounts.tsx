@@ -165,9 +165,8 @@ export function adminAccountRoutes(services: Services) {
   app.post('/admin/realms/:id/accounts/:org_id/close', async (c) => {
     const { realm, org } = await open(c)
     const confirmed = field(await c.req.parseBody(), 'confirm') === 'yes'
-    const outcome = await manage.closeAsAdmin(realm, org.id, confirmed, services.clock())
+    const outcome = await manage.closeAsAdmin(realm, org.id, confirmed, services.clock(), { adminId: c.get('admin').admin.id, ip: c.get('clientIp') })
     if (!outcome.ok) return accountPage(c, realm, org.id, { failed: { form: 'close', errors: outcome.errors, values: {} } })
-    if (outcome.value.changed) await record(c, realm, { type: 'org.closed', orgId: org.id })
     return back(c, realm, org, 'closed')
   })
 

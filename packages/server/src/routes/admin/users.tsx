@@ -176,11 +176,10 @@ export function adminUserRoutes(services: Services) {
         confirm_email: typed === '' ? 'Type the user’s email address to confirm.' : 'That is not the user’s email address.',
       })
     }
-    const removed = await services.adminUsers.remove(realm, user)
+    const removed = await services.adminUsers.remove(realm, user, { adminId: c.get('admin').admin.id, ip: c.get('clientIp') }, services.clock())
     if (!removed) throw new AppError('not_found', 'This realm has no user with this ID.')
     // The only owner of an account others share: the page says which, and that another owner comes first.
     if ('ownerOfOrgIds' in removed) return deletePage(c, realm, user, typed)
-    await record(c, realm, user, { type: 'user.deleted', data: { email: user.email, deleted_accounts: removed.deletedOrgIds } })
     services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, user: user.id }, 'user deleted in the admin portal')
     return c.redirect(`/admin/realms/${realm.id}/users?deleted=1`, 303)
   })

@@ -76,9 +76,8 @@ export function accountManageRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const confirmed = field(await c.req.parseBody(), 'confirm') === 'yes'
-    const outcome = await manage.close(c.get('realm'), request.user, request.access.org.id, confirmed, services.clock())
+    const outcome = await manage.close(c.get('realm'), request.user, request.access.org.id, confirmed, services.clock(), c.get('clientIp'))
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'close', errors: outcome.errors, values: {} } })
-    await recordEvent(c, services, { type: 'org.closed', userId: request.user.id, orgId: request.access.org.id })
     return toAccounts(c, request, 'closed')
   })
 

@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordAccountCreated } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../services/validation.js'
 import { AccountsPage } from '../../views/pages/accounts.js'
@@ -54,12 +53,11 @@ export function accountsRoutes(services: Services) {
     const realm = c.get('realm')
     if (realm.settings.org_mode !== 'multi_user') return notMember(c, flow)
     const name = field(await c.req.parseBody(), 'account_name')
-    const outcome = await services.accounts.createNamed(realm, current.user, name, services.clock())
+    const outcome = await services.accounts.createNamed(realm, current.user, name, services.clock(), c.get('clientIp'))
     if (!outcome.ok) {
       const accounts = await services.accounts.list(realm, current.user)
       return c.html(<AccountsPage realm={realm} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} errors={outcome.errors} accountName={name.slice(0, 300)} />, 422)
     }
-    await recordAccountCreated(c, services, outcome.value)
     return flow.redirectUri ? sendBack(c, services, flow, current.user, current.session) : c.redirect(here(flow), 303)
   })
 

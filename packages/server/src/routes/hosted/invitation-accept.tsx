@@ -2,7 +2,6 @@ import { Hono, type Context } from 'hono'
 import type { LoginSession } from '../../db/repositories/sessions.js'
 import type { User } from '../../db/repositories/users.js'
 import type { AppEnv } from '../../http/env.js'
-import { recordInvitationAccepted } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { INVITATION_DAYS, type AcceptOutcome, type FoundInvitation } from '../../services/invitations.js'
 import { MessagePage } from '../../views/pages/message.js'
@@ -68,11 +67,8 @@ export function invitationAcceptRoutes(services: Services) {
 
     const current = await browserLogin(c, services)
     if (current) {
-      const outcome = await services.invitations.accept(realm, secret, current.user, services.clock())
-      if (outcome.ok) {
-        await recordInvitationAccepted(c, services, invitation.id, outcome)
-        return joined(c, services, flow, current.user, current.session, outcome)
-      }
+      const outcome = await services.invitations.accept(realm, secret, current.user, services.clock(), c.get('clientIp'))
+      if (outcome.ok) return joined(c, services, flow, current.user, current.session, outcome)
       if (outcome.reason === 'unusable') return unusableInvitation(c, outcome.found, flow)
       const relogin = `/login?${new URLSearchParams({ prompt: 'login', return_to: acceptPath(secret, flow) })}`
       return c.html(

@@ -99,13 +99,13 @@ export function passwordResetRoutes(services: Services) {
     // Single use, decided by the database: of two posts at once, one wins.
     if (!(await services.links.consume('password_reset', secret, services.clock()))) return unusable(c, flow)
 
-    const changed = await services.users.changePassword(realm, user, null, password, services.clock())
+    const changed = await services.users.checkPasswordChange(realm, user, null, password, services.clock())
     if (!changed.ok) {
       // Only reachable if the rules changed between the check above and here; the link is spent, so start over.
       return unusable(c, flow)
     }
     // Whoever knew the old password is logged out everywhere and their links die; this browser gets a fresh session below.
-    await services.credentials.passwordChanged(realm, changed.value, { ip: c.get('clientIp') }, services.clock())
+    await services.credentials.changePassword(realm, changed.value, { ip: c.get('clientIp') }, services.clock())
     // The mailbox's owner is back in: failed logins, theirs or an attacker's, no longer stand in their way.
     await forgetLoginFailures(c, user.email)
     await recordEvent(c, services, { type: 'user.password.updated', userId: user.id, data: { via: 'reset', other_sessions: 'ended', links: 'voided' } })

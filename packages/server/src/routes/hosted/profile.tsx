@@ -82,10 +82,10 @@ export function profileRoutes(services: Services) {
     const form = await c.req.parseBody()
     const currentPassword = field(form, 'current_password', false)
     if (currentPassword === '') return failed(c, flow, current.user, 'password', { current_password: 'Enter your current password.' }, {})
-    const outcome = await services.users.changePassword(realm, current.user, currentPassword, field(form, 'new_password', false), services.clock())
+    const outcome = await services.users.checkPasswordChange(realm, current.user, currentPassword, field(form, 'new_password', false), services.clock())
     if (!outcome.ok) return failed(c, flow, current.user, 'password', outcome.errors, {})
     // A new password shuts out whoever else knew the old one: their links and sessions end, this one stays.
-    await services.credentials.passwordChanged(realm, outcome.value, { ip: c.get('clientIp'), keep: current.session }, services.clock())
+    await services.credentials.changePassword(realm, outcome.value, { ip: c.get('clientIp'), keep: current.session }, services.clock())
     await recordEvent(c, services, { type: 'user.password.updated', userId: current.user.id, data: { via: 'profile', other_sessions: 'ended', links: 'voided' } })
     return backToProfile(c, flow, 'password')
   })

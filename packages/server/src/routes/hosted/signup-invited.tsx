@@ -1,6 +1,5 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordEvent, recordInvitationAccepted } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import type { FoundInvitation } from '../../services/invitations.js'
 import { field, type FieldErrors } from '../../services/validation.js'
@@ -42,20 +41,19 @@ export async function invitedSignup(c: Context<AppEnv>, services: Services, flow
   const found = await usable(c, services, flow, secret)
   if (found instanceof Response) return found
   const values = { first_name: field(form, 'first_name'), last_name: field(form, 'last_name'), username: field(form, 'username') }
-  const outcome = await services.users.signup(
+  const outcome = await services.signups.signupInvited(
     realm,
     { email: found.invitation.email, password: field(form, 'password', false), firstName: values.first_name, lastName: values.last_name, username: values.username },
+    secret,
+    found.invitation.id,
     services.clock(),
+    c.get('clientIp'),
   )
   if (!outcome.ok) {
     const kept = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.slice(0, 300)]))
     return page(c, flow, secret, found, kept, outcome.errors)
   }
-  await recordEvent(c, services, { type: 'user.created', userId: outcome.value.id, data: { email: outcome.value.email, invitation_id: found.invitation.id } })
-  const verified = await services.users.markEmailVerified(realm, outcome.value, outcome.value.email, services.clock())
-  const user = verified.ok ? verified.value : outcome.value
-  const accepted = await services.invitations.accept(realm, secret, user, services.clock())
-  if (accepted.ok) await recordInvitationAccepted(c, services, found.invitation.id, accepted)
+  const { user, accepted } = outcome.value
   // Revoked or closed in the moment since the check: the login exists; the accept page says what happened.
   if (!accepted.ok) return completeLogin(c, services, { ...flow, returnTo: acceptPath(secret, flow) }, user)
   if (flow.redirectUri) return completeLogin(c, services, flow, user)

@@ -1,9 +1,8 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordAccountCreated, recordEvent } from '../../http/events.js'
-import { mustVerifyFirst, sendVerificationLink } from '../../services/account-mail.js'
+import { mailVerificationLink, mustVerifyFirst } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
-import { accountNameProblem, personalAccountName } from '../../services/accounts.js'
+import { accountNameProblem } from '../../services/accounts.js'
 import { field } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { SignupPage } from '../../views/pages/signup.js'
@@ -52,26 +51,18 @@ export function signupRoutes(services: Services) {
     // Multi-user realms ask for the new account's name (single-user accounts are named after the user).
     const asksAccount = realm.settings.org_mode === 'multi_user' && realm.settings.org_name_field !== 'hidden'
     const accountProblem = asksAccount ? accountNameProblem(values.account_name, realm.settings.org_name_field === 'required') : null
-    const outcome = await services.users.signup(
+    const outcome = await services.signups.signup(
       realm,
       { email: values.email, password: field(form, 'password', false), firstName: values.first_name, lastName: values.last_name, username: values.username },
       services.clock(),
-      accountProblem ? { account_name: accountProblem } : {},
+      { ip: c.get('clientIp'), accountName: asksAccount ? values.account_name : '', otherErrors: accountProblem ? { account_name: accountProblem } : {} },
     )
     if (!outcome.ok) {
       const kept = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.slice(0, 300)]))
       return c.html(<SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
     }
-    const user = outcome.value
-    await recordEvent(c, services, { type: 'user.created', userId: user.id, data: { email: user.email } })
-    if (realm.settings.org_mode === 'multi_user') {
-      const created = await services.accounts.create(realm, user, (asksAccount && values.account_name) || personalAccountName(user), services.clock())
-      await recordAccountCreated(c, services, created)
-    }
-    if (realm.settings.email_verification !== 'none') {
-      await sendVerificationLink(services, realm, c.get('loginrocketUrl'), user, user.email, services.clock(), flow.hidden.redirect_uri)
-      await recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
-    }
+    const { user, verificationSecret } = outcome.value
+    if (verificationSecret) mailVerificationLink(services, realm, c.get('loginrocketUrl'), user.email, verificationSecret, flow.hidden.redirect_uri)
     // A realm that requires a confirmed email gives no session or token before it is confirmed.
     if (mustVerifyFirst(realm, user)) return checkEmailPage(c, flow, user.email, 'signup')
     return completeLogin(c, services, flow, user)

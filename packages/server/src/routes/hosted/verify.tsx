@@ -5,6 +5,7 @@ import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import { sendVerificationLink } from '../../services/account-mail.js'
+import type { ChangedBy } from '../../services/credentials.js'
 import type { Services } from '../../services/index.js'
 import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
@@ -27,10 +28,16 @@ export function checkEmailPage(c: Context<AppEnv>, flow: Flow, email: string, re
 export function verifyRoutes(services: Services) {
   const app = new Hono<AppEnv>()
 
-  /** markEmailVerified, with a lost race for the address (the unique index decides) as the same form error. */
-  const confirm = async (realm: Realm, user: User, email: string, now: Date): Promise<Outcome<User>> => {
+  /**
+   * Confirms the address: the user's own, or a new one, which is a change of credentials (their links and other
+   * sessions end, with the change, in one transaction). A lost race for the address (the unique index decides)
+   * is the same form error.
+   */
+  const confirm = async (realm: Realm, user: User, email: string, by: ChangedBy, now: Date): Promise<Outcome<User>> => {
     try {
-      return await services.users.markEmailVerified(realm, user, email, now)
+      if (email === user.email) return await services.users.markEmailVerified(realm, user, email, now)
+      await services.credentials.changeEmail(realm, user, { email, emailVerifiedAt: now }, by, now)
+      return { ok: true, value: { ...user, email, emailVerifiedAt: now, updatedAt: now } }
     } catch (error) {
       const holder = await services.users.byEmail(realm, email)
       if (holder && holder.id !== user.id) return { ok: false, errors: { email: 'Another account now uses this email address.' } }
@@ -59,7 +66,10 @@ export function verifyRoutes(services: Services) {
     if (!(await services.links.consume('email_verification', secret, now))) return unusable()
 
     const email = link.email ?? user.email
-    const outcome = await confirm(realm, user, email, now)
+    // This browser's session stays if it is the user's.
+    const browser = await browserLogin(c, services)
+    const keep = browser?.user.id === user.id ? browser.session : undefined
+    const outcome = await confirm(realm, user, email, { ip: c.get('clientIp'), keep }, now)
     // Through the login page, so the app gets a fresh token that says the address is confirmed.
     const back = { href: `/login${flow.carry}`, text: flow.hidden.redirect_uri ? 'Continue' : 'Log in' }
     if (!outcome.ok) {
@@ -73,10 +83,6 @@ export function verifyRoutes(services: Services) {
       )
     }
     if (email !== user.email) {
-      // A completed change: the old address's links and the other sessions end (this browser's stays, if it is theirs).
-      const browser = await browserLogin(c, services)
-      const keep = browser?.user.id === user.id ? browser.session : undefined
-      await services.credentials.emailChanged(realm, user, email, { ip: c.get('clientIp'), keep }, now)
       await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
     }
     await recordEvent(c, services, { type: 'user.email.verified', userId: user.id, data: { email } })
