@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -434,8 +435,10 @@ describe.runIf(DIALECTS.includes('postgres'))('throttling across processes on po
   let second: TestServer
 
   beforeAll(async () => {
-    first = await startServer({ dialect: 'postgres', settings: [`login_urls=${APP}`] })
-    second = await startServer({ dialect: 'postgres', databaseUrl: first.databaseUrl! })
+    // Servers on one database share its master secret (a server with another one refuses to start).
+    const env = { AIRLOCK_SECRET: randomBytes(32).toString('hex') }
+    first = await startServer({ dialect: 'postgres', env, settings: [`login_urls=${APP}`] })
+    second = await startServer({ dialect: 'postgres', env, databaseUrl: first.databaseUrl! })
   })
   afterAll(async () => {
     await second?.close()

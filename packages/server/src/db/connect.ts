@@ -86,7 +86,7 @@ function openSqlite(dataDir: string): Db {
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   database.pragma('foreign_keys = ON')
   const prepare = statementCache(database)
-  const kysely = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: { prepare, close: () => database.close() } }) })
+  const kysely = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: { prepare, close: () => database.close() }, inTransaction: () => database.inTransaction }) })
   return {
     kysely,
     dialect: 'sqlite',

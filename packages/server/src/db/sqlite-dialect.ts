@@ -49,14 +49,18 @@ export function busyRetry(patienceMs = BUSY_PATIENCE_MS) {
  */
 export class PatientSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
+  readonly #inTransaction: () => boolean
 
-  constructor(config: SqliteDialectConfig) {
+  /** `inTransaction`: whether the connection is in a transaction (better-sqlite3's `database.inTransaction`). */
+  constructor(config: SqliteDialectConfig & { inTransaction: () => boolean }) {
     super(config)
     this.#config = config
+    this.#inTransaction = config.inTransaction
   }
 
   override createDriver(): Driver {
     const whileBusy = busyRetry()
+    const inTransaction = this.#inTransaction
     return new (class extends SqliteDriver {
       override async acquireConnection(): Promise<DatabaseConnection> {
         const connection = await super.acquireConnection()
@@ -68,6 +72,12 @@ export class PatientSqliteDialect extends SqliteDialect {
 
       override async beginTransaction(connection: DatabaseConnection): Promise<void> {
         await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+      }
+
+      // After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) SQLite has rolled the transaction back itself:
+      // a second rollback would fail ("no transaction is active") and hide the error that caused it.
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (inTransaction()) await connection.executeQuery(CompiledQuery.raw('rollback'))
       }
     })(this.#config)
   }
