@@ -36,6 +36,22 @@ function wholeOrAbsent(database: import('better-sqlite3').Database, email: strin
   return database.prepare("select count(*) from events where user_id = ? and event_type = 'user.created'").pluck().get(id) === 1
 }
 
+/** Signs up one address after another until three are refused: each refusal a clean 503, with nothing half-written. */
+async function signUpUntilRefused(server: TestServer, database: import('better-sqlite3').Database, most: number, emailOf: (i: number) => string) {
+  let refused = 0
+  for (let i = 0; i < most && refused < 3; i++) {
+    const email = emailOf(i)
+    const res = await signup(server, email)
+    expect([303, 503], `signup ${i}`).toContain(res.status)
+    if (res.status === 303) continue
+    refused++
+    expectUnavailable(res, `signup ${i}`)
+    expect(await res.text()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./)
+    expect(wholeOrAbsent(database, email), 'no half-written user').toBe(true)
+  }
+  expect(refused).toBeGreaterThan(0)
+}
+
 const health = async (server: TestServer) => (await fetch(`${server.url}/healthz`)).status
 
 describe('a full SQLite database', () => {
@@ -52,19 +68,8 @@ describe('a full SQLite database', () => {
     // as a full disk would fail it.
     const pages = database.pragma('page_count', { simple: true }) as number
     database.pragma(`max_page_count = ${pages}`)
-    let refused = 0
     try {
-      for (let i = 0; i < 40 && refused < 3; i++) {
-        const email = `full${i}@example.com`
-        const res = await signup(server, email)
-        expect([303, 503], `signup ${i}`).toContain(res.status)
-        if (res.status === 303) continue
-        refused++
-        expectUnavailable(res, `signup ${i}`)
-        expect(await res.text()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./)
-        expect(wholeOrAbsent(database, email), 'no half-written user').toBe(true)
-      }
-      expect(refused).toBeGreaterThan(0)
+      await signUpUntilRefused(server, database, 40, (i) => `full${i}@example.com`)
       expect(await health(server)).toBe(503)
     } finally {
       database.pragma('max_page_count = 4294967294')
@@ -151,19 +156,8 @@ describe.runIf(canMount())('a SQLite data folder on a full disk (a tiny tmpfs)',
 
   it('answers 503 to signups once the disk is full (no token, no half-written user), and resumes once there is room', async () => {
     const { database } = server.booted.services.db.raw as { database: import('better-sqlite3').Database }
-    let refused = 0
-    for (let i = 0; i < 400 && refused < 3; i++) {
-      // Long names fill the disk sooner.
-      const email = `disk${i}-${'x'.repeat(200)}@example.com`
-      const res = await signup(server, email)
-      expect([303, 503], `signup ${i}`).toContain(res.status)
-      if (res.status === 303) continue
-      refused++
-      expectUnavailable(res, `signup ${i}`)
-      expect(await res.text()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./)
-      expect(wholeOrAbsent(database, email), 'no half-written user').toBe(true)
-    }
-    expect(refused).toBeGreaterThan(0)
+    // Long names fill the disk sooner.
+    await signUpUntilRefused(server, database, 400, (i) => `disk${i}-${'x'.repeat(200)}@example.com`)
     execFileSync('mount', ['-o', 'remount,size=64m', dataDir])
     const again = await signup(server, 'diskroom@example.com')
     expect(again.status).toBe(303)
