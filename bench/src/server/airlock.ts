@@ -1,6 +1,6 @@
 /**
  * The server under test: a data folder prepared through the server's own services, and `airlock start`
- * (the built CLI, exactly as `npx airlock start` runs it) in a child process, optionally pinned to a core.
+ * (the built CLI, exactly as `npx @airlock/server start` runs it) in a child process, optionally pinned to a core.
  */
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'

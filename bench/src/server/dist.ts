@@ -13,7 +13,7 @@ export const serverDir = fileURLToPath(new URL('../../../packages/server/', impo
  * change, built and copied under bench/.cache/ so that it still finds the workspace's node_modules).
  */
 export const distDir = process.env.BENCH_SERVER_DIST ? `${resolve(process.env.BENCH_SERVER_DIST)}/` : `${serverDir}dist/`
-/** The CLI that `npx airlock` runs. */
+/** The CLI that `npx @airlock/server` runs. */
 export const cliPath = `${distDir}cli/main.js`
 
 export interface Realm {

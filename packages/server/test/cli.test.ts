@@ -109,6 +109,18 @@ describe('the airlock binary', () => {
     expect(JSON.parse(result.stdout).realm_id).toMatch(/^rl_/)
   })
 
+  it('runs inside the repository as npm run airlock -- <command> (what the READMEs say), from the sources', () => {
+    const data = mkdtempSync(join(tmpdir(), 'airlock-npm-run-'))
+    const root = join(import.meta.dirname, '..', '..', '..')
+    const result = spawnSync('npm', ['run', '--silent', 'airlock', '--', 'init', '--json', '--data', data], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+    })
+    expect(result.status).toBe(0)
+    expect(JSON.parse(result.stdout).realm_id).toMatch(/^rl_/)
+  })
+
   it('refuses a bad setting with a message that names it, and exit code 2', () => {
     const result = spawnSync(process.execPath, [bin, 'start', '--port', 'eighty'], { encoding: 'utf8' })
     expect(result.status).toBe(2)
