@@ -5,6 +5,7 @@ const { arMiddleware, cookieParser, fullLogout, requireLogin } = require('@airlo
 const site = require('./lib/site')
 const adminRouter = require('./routes/admin')
 const projectsRouter = require('./routes/projects')
+const { User } = require('./models/user')
 
 const app = express()
 site.setup(app) // pug views and the stylesheet
@@ -16,9 +17,11 @@ app.use('/logout', fullLogout)
 app.use(arMiddleware())
 // --- end of configuration ---
 
-// A public page: the nav shows Signup and Login, or the user's name and Logout.
+// A public page: the nav shows Signup and Login, or the user's name and Logout. The app's own record of
+// its users tells a first visit (just signed up: "Welcome") from a return ("Welcome back").
 app.get('/', function (req, res) {
-  res.render('home')
+  const user = req.authrocket.currentUser
+  res.render('home', { firstVisit: user ? User.firstVisit(user.id) : false })
 })
 
 // "Protect individual routes"

@@ -4,6 +4,7 @@ const path = require('path')
 const express = require('express')
 const helmet = require('helmet').default
 const { Project } = require('../models/project')
+const { User } = require('../models/user')
 
 const root = path.join(__dirname, '..')
 
@@ -52,6 +53,7 @@ function listen(app) {
     server.close()
     server.closeAllConnections()
     Project.close()
+    User.close()
     process.exit(0)
   }
   process.once('SIGINT', stop)

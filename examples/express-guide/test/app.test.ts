@@ -102,12 +102,14 @@ describe('anonymous visitors', () => {
 })
 
 describe('signing up', () => {
-  it("from the home page's Signup link lands back in the app, logged in: Hi, Dave!", async () => {
+  it("from the home page's Signup link lands back in the app, logged in: Hi, Dave! Welcome, Dave.", async () => {
     const browser = await signUpFromHome()
     await browser.get(`${app.url}/`)
     const text = textOf(browser.html)
     expect(text).toContain('Hi, Dave!')
-    expect(text).toContain('Welcome back, Dave.')
+    // A brand-new user is welcomed, not welcomed back.
+    expect(text).toContain('Welcome, Dave.')
+    expect(text).not.toContain('Welcome back')
     const nonce = browser.cookies.get('arNonce')
     expect(linkHref(browser.html, 'Manage Profile')).toBe(`${lr.url}/profile?redirect_uri=${encodeURIComponent(`${app.url}/`)}&nonce=${nonce}`)
     expect(linkHref(browser.html, 'Logout')).toBe('/logout')
@@ -138,6 +140,26 @@ describe('signing up', () => {
     expect(text).toContain('ar:owner')
     expect(text).toMatch(/Id usr_/)
     expect(text).toMatch(/org_/)
+  })
+
+  it('is welcomed back on every later visit: a reload, and a login in another browser', async () => {
+    const email = newEmail()
+    const browser = await signUpFromHome(email)
+    await browser.get(`${app.url}/`)
+    expect(textOf(browser.html)).toContain('Welcome, Dave.')
+    await browser.get(`${app.url}/`)
+    expect(textOf(browser.html)).toContain('Welcome back, Dave.')
+
+    const elsewhere = new Browser()
+    await elsewhere.get(`${app.url}/`)
+    const loginUrl = linkHref(elsewhere.html, 'Login')
+    await elsewhere.get(loginUrl)
+    const form = postForm(elsewhere.html)
+    const back = await elsewhere.post(new URL(form.action || loginUrl, loginUrl).href, { ...form.fields, email, password: PASSWORD })
+    expect(location(back)).toMatch(new RegExp(`^${app.url}/\\?token=`))
+    expect(location(await elsewhere.get(location(back)))).toBe('/')
+    await elsewhere.get(`${app.url}/`)
+    expect(textOf(elsewhere.html)).toContain('Welcome back, Dave.')
   })
 
   it("Manage Profile opens the server's profile page for this user", async () => {

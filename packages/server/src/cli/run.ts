@@ -9,6 +9,7 @@ import { createApp } from '../http/app.js'
 import { adminAccountKey } from '../http/throttle.js'
 import { expiredRowsRepository } from '../db/repositories/expired-rows.js'
 import { applyAssignments } from '../services/realm-settings.js'
+import { outboxUrl } from '../services/outbox.js'
 import { createRealm, updateRealmSettings } from '../services/realms.js'
 import { retentionService } from '../services/retention.js'
 import { loginCounters, throttleService } from '../services/throttle.js'
@@ -141,6 +142,7 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
   // Hourly, and never what keeps the process alive.
   const pruning = setInterval(prune, 3_600_000).unref()
   const info = await summary(booted)
+  const outbox = outboxUrl(booted.services, booted.realm)
   io.stdout.write(
     [
       `Airlock is running at ${config.publicUrl}`,
@@ -148,6 +150,8 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
       `  LOGINROCKET_URL=${info.loginrocket_url}`,
       `  AUTHROCKET_JWT_KEY=${info.jwt_key}`,
       `  Data: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}`,
+      // Never the SMTP URL itself: it may hold a password.
+      outbox ? `  Mail: no AIRLOCK_SMTP_URL, so mails go to the outbox at ${outbox} and to the log` : '  Mail: sent through the SMTP server in AIRLOCK_SMTP_URL',
       ...(info.admin_setup_url ? [`  First admin: ${info.admin_setup_url}`, '    (a one-time link, valid for 24 hours)'] : []),
       '',
     ].join('\n'),

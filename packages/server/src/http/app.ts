@@ -7,6 +7,7 @@ import { discoveryRoutes } from '../routes/connect/discovery.js'
 import { jwksRoutes } from '../routes/connect/jwks.js'
 import { renewRoutes } from '../routes/connect/renew.js'
 import { healthRoutes } from '../routes/health.js'
+import { homeRoutes } from '../routes/hosted/home.js'
 import { loginRoutes } from '../routes/hosted/login.js'
 import { logoutRoutes } from '../routes/hosted/logout.js'
 import { emailUndoRoutes } from '../routes/hosted/email-undo.js'
@@ -76,6 +77,7 @@ export function createApp(services: Services, options: AppOptions) {
   app.use(csrfProtection(options.csrfKey))
   app.use(throttle(services, options.csrfKey))
   app.route('/', adminRoutes(services))
+  app.route('/', homeRoutes(services))
   app.route('/', loginRoutes(services))
   app.route('/', signupRoutes(services))
   app.route('/', logoutRoutes(services))

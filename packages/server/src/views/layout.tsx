@@ -19,6 +19,7 @@ export function Layout({ realm, title, wide = false, children }: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · ${realm.name}`}</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/airlock.css" />
         <link rel="stylesheet" href={`/assets/theme.css?c=${realm.settings.color.slice(1)}`} />
       </head>

@@ -6,6 +6,10 @@ import type { Services } from '../../services/index.js'
 
 export const isAdminPath = (path: string) => path === '/admin' || path.startsWith('/admin/')
 
+/** Whether this request's host serves the admin portal: the server's own public URL, the default realm's. */
+export const servesAdminPortal = (c: Context<AppEnv>, services: Services): boolean =>
+  c.get('loginrocketUrl') === services.publicUrl && c.get('realm').isDefault
+
 /**
  * The portal is served on the server's own public URL only: on any realm's host `/admin...` is not found,
  * as if it weren't there. Its pages are never cached.
@@ -13,7 +17,7 @@ export const isAdminPath = (path: string) => path === '/admin' || path.startsWit
 export function adminPortalOnly(services: Services): MiddlewareHandler<AppEnv> {
   return async function adminPortalOnly(c, next) {
     if (!isAdminPath(c.req.path)) return next()
-    if (c.get('loginrocketUrl') !== services.publicUrl || !c.get('realm').isDefault) {
+    if (!servesAdminPortal(c, services)) {
       throw new AppError('not_found', 'There is no page at this address.')
     }
     await next()

@@ -2,8 +2,9 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
+import { outboxUrl } from '../../services/outbox.js'
 import { field, listField } from '../../services/validation.js'
-import { DONE, accountPage, backToAccount, openAccount, toAccounts, type Done } from './account-page.js'
+import { DONE, MAILED, accountPage, backToAccount, openAccount, toAccounts, type Done } from './account-page.js'
 
 /**
  * GET /accounts/:org_id, the page of one account (arAccountUrl links here), and its forms: the name, a
@@ -19,7 +20,8 @@ export function accountManageRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const done = c.req.query('done')
-    return accountPage(c, services, request, { notice: done && Object.hasOwn(DONE, done) ? DONE[done as Done] : undefined })
+    const notice = done && Object.hasOwn(DONE, done) ? DONE[done as Done] : undefined
+    return accountPage(c, services, request, { notice, outbox: done !== undefined && MAILED.has(done) ? outboxUrl(services, c.get('realm')) : null })
   })
 
   app.post('/accounts/:org_id/name', async (c) => {

@@ -22,6 +22,9 @@ export const DONE = {
 
 export type Done = keyof typeof DONE
 
+/** The notices that say a mail was sent. */
+export const MAILED: ReadonlySet<string> = new Set<Done>(['invited', 'resent'])
+
 /** Typed values shown again after an error are cut to this length (the fields' limits are far lower). */
 const KEEP = 300
 
@@ -63,7 +66,7 @@ export async function accountPage(
   c: Context<AppEnv>,
   services: Services,
   request: AccountRequest,
-  extra: { notice?: string; failed?: { form: AccountForm; errors: FieldErrors; values: Record<string, string | string[]> } } = {},
+  extra: { notice?: string | undefined; outbox?: string | null; failed?: { form: AccountForm; errors: FieldErrors; values: Record<string, string | string[]> } } = {},
 ): Promise<Response> {
   const realm = c.get('realm')
   const { flow, access } = request
@@ -89,6 +92,7 @@ export async function accountPage(
       backTo={backTo}
       accountsHref={accountsHref}
       notice={extra.notice}
+      outbox={extra.outbox}
       failed={failed}
       inviteBlocked={inviteBlocked}
     />,

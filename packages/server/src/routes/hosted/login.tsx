@@ -18,7 +18,7 @@ export function loginRoutes(services: Services) {
     const flow = await readFlow(c)
     const current = await browserLogin(c, services)
     if (current && c.req.query('prompt') !== 'login') {
-      if (mustVerifyFirst(c.get('realm'), current.user)) return checkEmailPage(c, flow, current.user.email, 'login')
+      if (mustVerifyFirst(c.get('realm'), current.user)) return checkEmailPage(c, services, flow, current.user.email, 'login')
       return sendBack(c, services, flow, current.user, current.session)
     }
     return c.html(<LoginPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
@@ -42,7 +42,7 @@ export function loginRoutes(services: Services) {
         : page(401, FAILED)
     }
     // A realm that requires a confirmed email gives no token before it is confirmed.
-    if (mustVerifyFirst(realm, outcome.user)) return checkEmailPage(c, flow, outcome.user.email, 'login')
+    if (mustVerifyFirst(realm, outcome.user)) return checkEmailPage(c, services, flow, outcome.user.email, 'login')
     return completeLogin(c, services, flow, outcome.user)
   })
 

@@ -5,6 +5,7 @@ import { recordEvent } from '../../http/events.js'
 import { forgetLoginFailures } from '../../http/throttle.js'
 import { sendPasswordReset } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
+import { outboxUrl } from '../../services/outbox.js'
 import { LIFETIME_MS } from '../../services/links.js'
 import { passwordProblem } from '../../services/passwords.js'
 import { cleanEmail, emailProblem, field } from '../../services/validation.js'
@@ -67,7 +68,7 @@ export function passwordResetRoutes(services: Services) {
       await sendPasswordReset(services, realm, c.get('loginrocketUrl'), user, services.clock(), flow.hidden.redirect_uri)
       await recordEvent(c, services, { type: 'user.password.resetting', userId: user.id })
     })
-    return c.html(<ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} />)
+    return c.html(<ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} outbox={outboxUrl(services, realm)} />)
   })
 
   app.get('/reset', async (c) => {

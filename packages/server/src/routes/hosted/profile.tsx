@@ -5,6 +5,7 @@ import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
+import { outboxUrl } from '../../services/outbox.js'
 import { field, type FieldErrors } from '../../services/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
 import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
@@ -33,7 +34,7 @@ export function profileRoutes(services: Services) {
     if (!current) return toLogin(c)
     const saved = c.req.query('saved')
     const notice = saved && Object.hasOwn(SAVED, saved) ? SAVED[saved as ProfileForm] : undefined
-    return page(c, flow, current.user, { notice })
+    return page(c, flow, current.user, { notice, outbox: saved === 'email' ? outboxUrl(services, c.get('realm')) : null })
   })
 
   app.post('/profile/name', async (c) => {
@@ -95,10 +96,10 @@ export function profileRoutes(services: Services) {
    * It goes through /login, which sends the browser back at once with a fresh token, so the app shows the
    * changes now rather than at its next renewal.
    */
-  function page(c: Context<AppEnv>, flow: Flow, user: User, extra: Pick<ProfilePageProps, 'notice' | 'failed'>, status: 200 | 422 = 200) {
+  function page(c: Context<AppEnv>, flow: Flow, user: User, extra: Pick<ProfilePageProps, 'notice' | 'outbox' | 'failed'>, status: 200 | 422 = 200) {
     const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ ...backParams(flow), redirect_uri: flow.redirectUri })}` : null
     return c.html(
-      <ProfilePage realm={c.get('realm')} csrf={c.get('csrf')} user={user} carry={carryOf(flow)} backTo={backTo} notice={extra.notice} failed={extra.failed} />,
+      <ProfilePage realm={c.get('realm')} csrf={c.get('csrf')} user={user} carry={carryOf(flow)} backTo={backTo} notice={extra.notice} outbox={extra.outbox} failed={extra.failed} />,
       status,
     )
   }

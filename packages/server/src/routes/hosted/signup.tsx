@@ -64,7 +64,7 @@ export function signupRoutes(services: Services) {
     const { user, verificationSecret } = outcome.value
     if (verificationSecret) mailVerificationLink(services, realm, c.get('loginrocketUrl'), user.email, verificationSecret, flow.hidden.redirect_uri)
     // A realm that requires a confirmed email gives no session or token before it is confirmed.
-    if (mustVerifyFirst(realm, user)) return checkEmailPage(c, flow, user.email, 'signup')
+    if (mustVerifyFirst(realm, user)) return checkEmailPage(c, services, flow, user.email, 'signup')
     return completeLogin(c, services, flow, user)
   })
 

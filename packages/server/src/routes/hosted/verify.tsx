@@ -7,15 +7,19 @@ import { recordEvent } from '../../http/events.js'
 import { sendVerificationLink } from '../../services/account-mail.js'
 import type { ChangedBy } from '../../services/credentials.js'
 import type { Services } from '../../services/index.js'
+import { outboxUrl } from '../../services/outbox.js'
 import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
 import { browserLogin, readFlow, type Flow } from './flow.js'
 
 /** "Check your email", with the button that sends the link again (login and signup show it too). */
-export function checkEmailPage(c: Context<AppEnv>, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
+export function checkEmailPage(c: Context<AppEnv>, services: Services, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
   c.header('Cache-Control', 'no-store')
-  return c.html(<CheckEmailPage realm={c.get('realm')} csrf={c.get('csrf')} email={email} reason={reason} carry={flow.carry} hidden={flow.hidden} />)
+  const realm = c.get('realm')
+  return c.html(
+    <CheckEmailPage realm={realm} csrf={c.get('csrf')} email={email} reason={reason} carry={flow.carry} hidden={flow.hidden} outbox={outboxUrl(services, realm)} />,
+  )
 }
 
 /**
@@ -109,7 +113,7 @@ export function verifyRoutes(services: Services) {
         await recordEvent(c, services, { type: 'user.email.verifying', userId: user.id, data: { email: user.email } })
       })
     }
-    return checkEmailPage(c, flow, typed.slice(0, 300), 'resent')
+    return checkEmailPage(c, services, flow, typed.slice(0, 300), 'resent')
   })
 
   return app

@@ -5,6 +5,7 @@ import type { AccountAccess } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { ConfirmBox, Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
+import { OutboxNote } from '../outbox-note.js'
 import { Invitations } from './account-invitations.js'
 import { Members, permissionsText } from './account-members.js'
 
@@ -32,6 +33,8 @@ export interface AccountPageProps {
   /** The list of the user's accounts, keeping the way back to the app. */
   accountsHref: string
   notice?: string | undefined
+  /** The admin portal's outbox, after an invitation was mailed while mails go nowhere else. */
+  outbox?: string | null | undefined
   failed?: AccountFailure | undefined
   /** Why this user can't invite yet (their email isn't confirmed), or null. */
   inviteBlocked?: string | null | undefined
@@ -44,7 +47,7 @@ const list = (value: string | string[] | undefined) => (Array.isArray(value) ? v
  * One account: for its owners and admins, its name, members (permissions, removal), invitations; for every
  * member, leaving it; for owners, closing it. Each form posts to its own path under `/accounts/<id>`.
  */
-export function AccountPage({ realm, csrf, access, members, invitations, now, carry, backTo, accountsHref, notice, failed, inviteBlocked }: AccountPageProps) {
+export function AccountPage({ realm, csrf, access, members, invitations, now, carry, backTo, accountsHref, notice, outbox, failed, inviteBlocked }: AccountPageProps) {
   const { org } = access
   const base = `/accounts/${encodeURIComponent(org.id)}`
   const errorsOf = (form: AccountForm): FieldErrors => (failed?.form === form ? failed.errors : {})
@@ -56,6 +59,7 @@ export function AccountPage({ realm, csrf, access, members, invitations, now, ca
   return (
     <Layout realm={realm} title={org.name} wide>
       {notice ? <Notice kind="info">{notice}</Notice> : null}
+      <OutboxNote url={outbox} />
       {failed ? <Notice kind="error">Please fix what is marked below.</Notice> : null}
 
       {access.manager ? (

@@ -10,6 +10,7 @@ export function AdminLayout({ title, children, signedIn }: { title: string; chil
         <meta name="referrer" content="same-origin" />
         <meta name="robots" content="noindex" />
         <title>{`${title} · Airlock admin`}</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/airlock.css" />
         <script src="/assets/admin.js" defer></script>
       </head>

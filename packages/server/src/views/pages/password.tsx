@@ -2,6 +2,7 @@ import type { Realm } from '../../db/repositories/realms.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form } from '../form.js'
 import { Layout } from '../layout.js'
+import { OutboxNote } from '../outbox-note.js'
 
 export interface ForgotPageProps {
   realm: Realm
@@ -29,13 +30,14 @@ export function ForgotPage({ realm, csrf, email = '', errors = {}, carry, hidden
 }
 
 /** The one answer to a reset request, whether or not an account has that address. */
-export function ForgotSentPage({ realm, carry, minutes }: { realm: Realm; carry: string; minutes: number }) {
+export function ForgotSentPage({ realm, carry, minutes, outbox }: { realm: Realm; carry: string; minutes: number; outbox: string | null }) {
   return (
     <Layout realm={realm} title="Check your email">
       <div class="message">
         <p>If an account exists for that address, we’ve sent a link to it to reset the password.</p>
         <p>The link works for {minutes} minutes. If nothing arrives, check your spam folder, or try again.</p>
       </div>
+      <OutboxNote url={outbox} />
       <nav class="links" aria-label="Other options">
         <a href={`/forgot${carry}`}>Send another link</a>
         <a href={`/login${carry}`}>Back to log in</a>

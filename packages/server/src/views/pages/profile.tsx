@@ -3,6 +3,7 @@ import type { User } from '../../db/repositories/users.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
+import { OutboxNote } from '../outbox-note.js'
 
 /** Which of the three forms was sent (its errors and typed values are shown; the others start fresh). */
 export type ProfileForm = 'name' | 'email' | 'password'
@@ -16,12 +17,14 @@ export interface ProfilePageProps {
   /** The app to go back to: only when the request carried a redirect_uri the realm accepts. */
   backTo: string | null
   notice?: string | undefined
+  /** The admin portal's outbox, after a change of email address while mails go nowhere else. */
+  outbox?: string | null | undefined
   /** The form that failed, with its errors and the values to show again. */
   failed?: { form: ProfileForm; errors: FieldErrors; values: Record<string, string> } | undefined
 }
 
 /** The user's profile: one section (heading and form) each for the name, the email address and the password. */
-export function ProfilePage({ realm, csrf, user, carry, backTo, notice, failed }: ProfilePageProps) {
+export function ProfilePage({ realm, csrf, user, carry, backTo, notice, outbox, failed }: ProfilePageProps) {
   const nameField = realm.settings.name_field
   const errorsOf = (form: ProfileForm): FieldErrors => (failed?.form === form ? failed.errors : {})
   const valueOf = (form: ProfileForm, name: string, fallback: string): string =>
@@ -34,6 +37,7 @@ export function ProfilePage({ realm, csrf, user, carry, backTo, notice, failed }
   return (
     <Layout realm={realm} title="Your profile">
       {notice ? <Notice kind="info">{notice}</Notice> : null}
+      <OutboxNote url={outbox} />
       {failed ? <Notice kind="error">Please fix what is marked below.</Notice> : null}
 
       {nameField !== 'hidden' ? (

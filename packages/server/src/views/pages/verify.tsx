@@ -1,6 +1,7 @@
 import type { Realm } from '../../db/repositories/realms.js'
 import { Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
+import { OutboxNote } from '../outbox-note.js'
 
 export interface CheckEmailPageProps {
   realm: Realm
@@ -10,10 +11,12 @@ export interface CheckEmailPageProps {
   reason: 'signup' | 'login' | 'resent'
   carry: string
   hidden: Record<string, string | undefined>
+  /** The admin portal's outbox while mails go nowhere else, or null. */
+  outbox: string | null
 }
 
 /** Stands between an unconfirmed user and the app when the realm requires a confirmed email address. */
-export function CheckEmailPage({ realm, csrf, email, reason, carry, hidden }: CheckEmailPageProps) {
+export function CheckEmailPage({ realm, csrf, email, reason, carry, hidden, outbox }: CheckEmailPageProps) {
   return (
     <Layout realm={realm} title="Check your email">
       {reason === 'resent' ? <Notice kind="info">If this address still needs confirming, we’ve sent a new link to it.</Notice> : null}
@@ -29,6 +32,7 @@ export function CheckEmailPage({ realm, csrf, email, reason, carry, hidden }: Ch
         )}
         <p>If nothing arrives within a few minutes, check your spam folder, or send the link again.</p>
       </div>
+      <OutboxNote url={outbox} />
       <Form csrf={csrf} action="/verify/resend" hidden={{ ...hidden, email }}>
         <button type="submit" class="secondary">
           Send the link again
