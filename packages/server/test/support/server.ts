@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serve, type ServerType } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import pino, { type Logger } from 'pino'
 import { boot, type Booted } from '../../src/bootstrap.js'
 import { loadConfig } from '../../src/config/load.js'
@@ -60,20 +61,29 @@ export async function startServer({
   beforeOpen?.(dataDir)
   const database =
     dialect !== 'postgres' ? null : databaseUrl ? { url: databaseUrl, drop: () => Promise.resolve() } : await freshPostgres()
-  const port = await freePort()
-  const config = loadConfig({
-    port: String(port),
-    data: dataDir,
-    publicUrl: `http://127.0.0.1:${port}`,
-    env: { ...(database ? { DATABASE_URL: database.url } : {}), LOG_LEVEL: 'silent', ...env },
+  // Listening before the server boots, on a port of its own choosing: a port picked free and bound later can be
+  // taken by another process in between (EADDRINUSE). Requests wait for the app, which needs the port in its URL.
+  let listener: ReturnType<typeof getRequestListener> | undefined
+  const server: Server = createHttpServer((request, response) => void listener?.(request, response))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
   })
-  const booted = await boot(config, logger)
-  const server: ServerType = serve({
-    fetch: createApp(booted.services, { trustProxy, csrfKey: booted.csrfKey }).fetch,
-    port,
-    hostname: '127.0.0.1',
-  })
-  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as AddressInfo
+  let booted: Booted
+  try {
+    const config = loadConfig({
+      port: String(port),
+      data: dataDir,
+      publicUrl: `http://127.0.0.1:${port}`,
+      env: { ...(database ? { DATABASE_URL: database.url } : {}), LOG_LEVEL: 'silent', ...env },
+    })
+    booted = await boot(config, logger)
+  } catch (error) {
+    server.close()
+    throw error
+  }
+  listener = getRequestListener(createApp(booted.services, { trustProxy, csrfKey: booted.csrfKey }).fetch)
 
   const testServer: TestServer = {
     url: `http://127.0.0.1:${port}`,
@@ -86,7 +96,7 @@ export async function startServer({
       await updateRealmSettings(services, realm, applyAssignments(realm.settings, assignments), services.clock())
     },
     async close() {
-      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
       await booted.close()
       await database?.drop()
