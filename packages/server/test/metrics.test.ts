@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -11,9 +12,11 @@ import { freshPostgres } from './support/dialects.js'
 import { MailCatcher } from './support/mail-catcher.js'
 import { freePort } from './support/server.js'
 
+const bin = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
 const APP = 'http://localhost:3000'
 const back = `redirect_uri=${encodeURIComponent(APP)}`
 const PASSWORD = 'correct horse battery'
+const ADMIN_PASSWORD = 'a long passphrase nobody guesses'
 
 /** An Airlock started as `airlock start` does, on loopback, with its realm ready for the app at APP. */
 async function startAirlock(env: Record<string, string>) {
@@ -30,6 +33,8 @@ async function startAirlock(env: Record<string, string>) {
   })) as Running
   return {
     url,
+    data,
+    env: fullEnv,
     realmId,
     banner,
     async stop() {
@@ -96,6 +101,12 @@ async function logIn(airlock: Airlock, email: string, password: string): Promise
   return browser.post(`/login?${back}`, { email, password })
 }
 
+async function adminLogIn(airlock: Airlock, email: string, password: string): Promise<Response> {
+  const browser = new Browser(airlock.url)
+  await browser.get('/admin/login')
+  return browser.post('/admin/login', { email, password })
+}
+
 const renew = (airlock: Airlock, token: string) => fetch(`${airlock.url}/connect/renew`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
 
 async function forgot(airlock: Airlock, email: string): Promise<void> {
@@ -149,12 +160,17 @@ describe('metrics on AIRLOCK_METRICS_ADDRESS (SQLite, mail to a real SMTP server
     expect((await logIn(airlock, 'victim@example.com', 'one guess too many')).status).toBe(429)
     await forgot(airlock, email)
     await catcher.waitFor(email)
+    await cli(['admin', 'create', '--data', airlock.data, '--email', 'ops@example.com'], { ...airlock.env, AIRLOCK_ADMIN_PASSWORD: ADMIN_PASSWORD })
+    expect((await adminLogIn(airlock, 'ops@example.com', 'not the password')).status).toBe(401)
+    expect((await adminLogIn(airlock, 'ops@example.com', ADMIN_PASSWORD)).status).toBe(303)
 
     const after = await scrapeUntil(metricsUrl, 'airlock_mails_total', { result: 'sent' }, sample(before, 'airlock_mails_total', { result: 'sent' }) + 1)
     expect(count(after, 'airlock_signups_total', { realm })).toBe(1)
     // The signup logged Ann in, then her own login.
     expect(count(after, 'airlock_logins_total', { realm, result: 'succeeded' })).toBe(2)
     expect(count(after, 'airlock_logins_total', { realm, result: 'failed' })).toBe(1 + LIMITS.login_account_ip.points)
+    expect(count(after, 'airlock_admin_logins_total', { result: 'failed' })).toBe(1)
+    expect(count(after, 'airlock_admin_logins_total', { result: 'succeeded' })).toBe(1)
     expect(count(after, 'airlock_token_renewals_total', { realm, result: 'renewed' })).toBe(1)
     expect(count(after, 'airlock_token_renewals_total', { realm, result: 'session_ended' })).toBe(1)
     expect(count(after, 'airlock_rate_limited_total', { limit: 'login_account_ip' })).toBe(1)
@@ -171,6 +187,7 @@ describe('metrics on AIRLOCK_METRICS_ADDRESS (SQLite, mail to a real SMTP server
     const unknownOrg = `org_${Math.random().toString(36).slice(2)}`
     await browser.get(`/accounts/${unknownOrg}`)
     for (let i = 0; i < 20; i++) expect((await fetch(`${airlock.url}/scan-${i}-${Math.random().toString(36).slice(2)}`)).status).toBe(404)
+    await fetch(`${airlock.url}/login`, { method: 'PROPFIND' })
     const text = await scrape(metricsUrl)
     const routes = labelValues(text, 'airlock_http_request_duration_seconds_count', 'route')
     expect(routes).toContain('/login')
@@ -180,6 +197,7 @@ describe('metrics on AIRLOCK_METRICS_ADDRESS (SQLite, mail to a real SMTP server
     expect(routes).toContain('unmatched')
     expect([...routes].filter((route) => route.includes('scan-') || route.includes(unknownOrg))).toEqual([])
     expect(sample(text, 'airlock_http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status: '404' })).toBeGreaterThanOrEqual(20)
+    expect(labelValues(text, 'airlock_http_request_duration_seconds_count', 'method')).toEqual(new Set(['GET', 'POST', 'other']))
     // The refused login is labelled with its route, though a middleware answered it.
     expect(sample(text, 'airlock_http_request_duration_seconds_count', { method: 'POST', route: '/login', status: '429' })).toBe(1)
     expect(sample(text, 'airlock_http_request_duration_seconds_bucket', { method: 'POST', route: '/login', status: '303', le: '+Inf' })).toBe(1)
@@ -256,6 +274,17 @@ describe('AIRLOCK_METRICS_ADDRESS', () => {
       await expect(cli(['start', '--data', data, '--port', port], { DATABASE_URL: '', AIRLOCK_METRICS_ADDRESS: bad })).rejects.toThrow(/^AIRLOCK_METRICS_ADDRESS must be HOST:PORT/)
     }
     rmSync(data, { recursive: true, force: true })
+  })
+
+  it('the airlock binary exits 2 with a message naming the setting', () => {
+    const data = mkdtempSync(join(tmpdir(), 'airlock-metrics-bin-'))
+    const result = spawnSync(process.execPath, [bin, 'start', '--data', data], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', AIRLOCK_METRICS_ADDRESS: 'localhost' },
+    })
+    rmSync(data, { recursive: true, force: true })
+    expect(result.stderr).toBe('airlock: AIRLOCK_METRICS_ADDRESS must be HOST:PORT, e.g. 127.0.0.1:9464 (or :9464 for every interface; got "localhost")\n')
+    expect(result.status).toBe(2)
   })
 
   it('a port already taken stops the start, naming the setting, and leaves the public port free', async () => {

@@ -19,8 +19,14 @@ export function prometheusMetrics(): PrometheusMetrics {
 
   const logins = new Counter({
     name: 'airlock_logins_total',
-    help: 'Logins on the hosted pages (a signup logs in too); failed: a wrong password, an unknown email or a disabled user',
+    help: 'Logins on the hosted pages (a signup or a completed password reset logs in too); failed: a wrong password, an unknown email or a disabled user',
     labelNames: ['realm', 'result'],
+    registers,
+  })
+  const adminLogins = new Counter({
+    name: 'airlock_admin_logins_total',
+    help: 'Logins to the admin portal; failed: a wrong password or an unknown email',
+    labelNames: ['result'],
     registers,
   })
   const signups = new Counter({ name: 'airlock_signups_total', help: 'Users who signed up (with or without an invitation)', labelNames: ['realm'], registers })
@@ -48,6 +54,8 @@ export function prometheusMetrics(): PrometheusMetrics {
     'user.login.succeeded': (realm) => logins.inc({ realm, result: 'succeeded' }),
     'user.login.failed': (realm) => logins.inc({ realm, result: 'failed' }),
     'user.created': (realm) => signups.inc({ realm }),
+    'admin.login.succeeded': () => adminLogins.inc({ result: 'succeeded' }),
+    'admin.login.failed': () => adminLogins.inc({ result: 'failed' }),
   }
 
   const metrics: Metrics = {
