@@ -211,11 +211,18 @@ describe('metrics on AIRLOCK_METRICS_ADDRESS (SQLite, mail to a real SMTP server
     expect(await pub.text()).not.toContain('airlock_')
   })
 
-  it('stops listening when the server stops', async () => {
+  it('without SMTP counts mails kept in the outbox; a bare :PORT works, and stops listening with the server', async () => {
     const other = await freePort()
     const second = await startAirlock({ AIRLOCK_METRICS_ADDRESS: `:${other}` })
-    expect(await listensOn(other)).toBe(true)
-    await second.stop()
+    try {
+      await signUp(second, 'bob@example.com')
+      await forgot(second, 'bob@example.com')
+      const text = await scrapeUntil(`http://127.0.0.1:${other}/metrics`, 'airlock_mails_total', { result: 'outbox' }, 1)
+      expect(sample(text, 'airlock_mails_total', { result: 'outbox' })).toBe(1)
+      expect(sample(text, 'airlock_mails_total', { result: 'sent' })).toBe(0)
+    } finally {
+      await second.stop()
+    }
     expect(await listensOn(other)).toBe(false)
   })
 })
