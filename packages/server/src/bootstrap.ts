@@ -7,6 +7,7 @@ import { loadMasterKey } from './crypto/master-key.js'
 import { secretBox } from './crypto/secret-box.js'
 import { openDatabase } from './db/connect.js'
 import { migrate } from './db/migrate.js'
+import type { Metrics } from './metrics/metrics.js'
 import type { Realm } from './db/repositories/realms.js'
 import { createServices, type Services } from './services/index.js'
 import { validateSettings } from './services/realm-settings.js'
@@ -20,8 +21,8 @@ export interface Booted {
   close(): Promise<void>
 }
 
-/** Opens the database, migrates it and makes sure the default realm and its keys exist. */
-export async function boot(config: ServerConfig, logger: Logger = pino({ level: config.logLevel })): Promise<Booted> {
+/** Opens the database, migrates it and makes sure the default realm and its keys exist; `metrics` counts what the services do. */
+export async function boot(config: ServerConfig, logger: Logger = pino({ level: config.logLevel }), metrics?: Metrics): Promise<Booted> {
   const db = openDatabase(config)
   try {
     await migrate(db)
@@ -35,6 +36,7 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
       smtpUrl: config.smtpUrl,
       mailFrom: config.mailFrom,
       eventRetentionDays: config.eventRetentionDays,
+      metrics,
     })
     const now = services.clock()
     // The first writer of the setting picks the id, so processes starting together agree on one realm.

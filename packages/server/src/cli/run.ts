@@ -1,11 +1,12 @@
 import type { Server } from 'node:http'
 import { parseArgs } from 'node:util'
-import { serve } from '@hono/node-server'
+import { serve, type ServerType } from '@hono/node-server'
 import pino from 'pino'
 import { boot } from '../bootstrap.js'
-import { ConfigError, loadConfig, type ServerConfig } from '../config/load.js'
+import { ConfigError, loadConfig, type ListenAddress, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
+import { metricsApp } from '../metrics/app.js'
 import { adminAccountKey } from '../http/throttle.js'
 import { expiredRowsRepository } from '../db/repositories/expired-rows.js'
 import { applyAssignments } from '../services/realm-settings.js'
@@ -24,7 +25,8 @@ const USAGE = `Usage:
   airlock admin reset-password --email EMAIL   (the same; ends the admin's sessions and login lockout)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
-AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, AIRLOCK_EVENT_RETENTION_DAYS, AIRLOCK_DATA_RETENTION_DAYS, AIRLOCK_SHUTDOWN_SECONDS, LOG_LEVEL.`
+AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, AIRLOCK_EVENT_RETENTION_DAYS, AIRLOCK_DATA_RETENTION_DAYS, AIRLOCK_SHUTDOWN_SECONDS,
+AIRLOCK_METRICS_ADDRESS, LOG_LEVEL.`
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -118,16 +120,39 @@ export interface Running {
   stop(): Promise<void>
 }
 
-/** `airlock start`: serves until stopped; the caller decides what stops it (signals, in main.ts). */
-export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
-  const logger = pino({ level: config.logLevel })
-  const booted = await boot(config, logger)
-  const app = createApp(booted.services, { trustProxy: config.trustProxy, csrfKey: booted.csrfKey })
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
-  await new Promise<void>((resolve, reject) => {
+/** Resolves once the server listens; rejects with the reason it can't (a port already taken). */
+function listening(server: ServerType): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
   })
+}
+
+/** The metrics address as a URL, for the banner. */
+const metricsUrl = ({ host = '0.0.0.0', port }: ListenAddress) => `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`
+
+/** `airlock start`: serves until stopped; the caller decides what stops it (signals, in main.ts). */
+export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
+  const logger = pino({ level: config.logLevel })
+  const { metricsAddress } = config
+  // Loaded only when asked for: without AIRLOCK_METRICS_ADDRESS, prom-client is never imported.
+  const prometheus = metricsAddress && (await import('../metrics/prometheus.js')).prometheusMetrics()
+  const booted = await boot(config, logger, prometheus?.metrics)
+  prometheus?.watchPool(booted.services.db)
+  const app = createApp(booted.services, { trustProxy: config.trustProxy, csrfKey: booted.csrfKey })
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
+  await listening(server)
+  // Its own listener, never the public one: what the metrics tell (traffic, failures, realm ids) is for operators.
+  const metricsServer = metricsAddress && prometheus && serve({ fetch: metricsApp(prometheus.registry).fetch, port: metricsAddress.port, hostname: metricsAddress.host })
+  if (metricsServer) {
+    try {
+      await listening(metricsServer)
+    } catch (error) {
+      server.close()
+      await booted.close()
+      throw new ConfigError('AIRLOCK_METRICS_ADDRESS', `can't be listened on: ${(error as Error).message}`)
+    }
+  }
   const retention = retentionService(expiredRowsRepository(booted.services.db.kysely), config.dataRetentionDays)
   const stopping = new AbortController()
   let pruned: Promise<unknown> = Promise.resolve()
@@ -152,6 +177,7 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
       `  Data: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}`,
       // Never the SMTP URL itself: it may hold a password.
       outbox ? `  Mail: no AIRLOCK_SMTP_URL, so mails go to the outbox at ${outbox} and to the log` : '  Mail: sent through the SMTP server in AIRLOCK_SMTP_URL',
+      ...(metricsAddress ? [`  Metrics: ${metricsUrl(metricsAddress)}`] : []),
       ...(info.admin_setup_url ? [`  First admin: ${info.admin_setup_url}`, '    (a one-time link, valid for 24 hours)'] : []),
       '',
     ].join('\n'),
@@ -161,6 +187,11 @@ export async function start(config: ServerConfig, io: CliIo): Promise<Running> {
     async stop() {
       clearInterval(pruning)
       stopping.abort()
+      // Nothing to finish there: a scrape can be made again.
+      if (metricsServer) {
+        metricsServer.close()
+        ;(metricsServer as Server).closeAllConnections()
+      }
       // No new connections; idle ones close now, requests in flight may finish until the deadline. Then every
       // socket closes, so a slow or stuck client can't keep a server that no longer serves alive.
       const closed = new Promise((resolve) => server.close(resolve))

@@ -21,6 +21,14 @@ export interface ServerConfig {
   dataRetentionDays: number
   /** How long a stopping server lets requests in flight finish before it closes every connection. */
   shutdownSeconds: number
+  /** Where Prometheus scrapes /metrics (AIRLOCK_METRICS_ADDRESS); undefined: no metrics at all. */
+  metricsAddress: ListenAddress | undefined
+}
+
+/** A host (undefined: every interface) and port to listen on. */
+export interface ListenAddress {
+  host: string | undefined
+  port: number
 }
 
 export interface ConfigSources {
@@ -50,6 +58,16 @@ function origin(value: string, setting: string): string {
     throw new ConfigError(setting, `must be an origin without a path, query or credentials, e.g. https://login.example.com (got ${JSON.stringify(value)})`)
   }
   return url.origin
+}
+
+/** `host:port`, `[IPv6]:port` or `:port` (every interface). */
+function listenAddress(value: string, setting: string): ListenAddress {
+  const match = /^(?:\[([\da-fA-F:.]+)\]|([\w.-]*)):(\d{1,5})$/.exec(value)
+  const port = Number(match?.[3])
+  if (!match || port < 1 || port > 65535) {
+    throw new ConfigError(setting, `must be HOST:PORT, e.g. 127.0.0.1:9464 (or :9464 for every interface; got ${JSON.stringify(value)})`)
+  }
+  return { host: match[1] ?? (match[2] || undefined), port }
 }
 
 export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: ConfigSources): ServerConfig {
@@ -92,6 +110,8 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
   if (!/^\d+$/.test(shutdownText) || shutdownSeconds > 3600) {
     throw new ConfigError('AIRLOCK_SHUTDOWN_SECONDS', `must be a number of seconds from 0 to 3600 (got ${JSON.stringify(shutdownText)})`)
   }
+  const metricsText = env.AIRLOCK_METRICS_ADDRESS || undefined
+  const metricsAddress = metricsText === undefined ? undefined : listenAddress(metricsText, 'AIRLOCK_METRICS_ADDRESS')
   return {
     port,
     host: env.AIRLOCK_HOST ?? '0.0.0.0',
@@ -106,5 +126,6 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
     eventRetentionDays,
     dataRetentionDays,
     shutdownSeconds,
+    metricsAddress,
   }
 }

@@ -22,6 +22,7 @@ import { verifyRoutes } from '../routes/hosted/verify.js'
 import type { Services } from '../services/index.js'
 import { csrfProtection } from './csrf.js'
 import { formLimit } from './form-limit.js'
+import { requestMetrics } from './request-metrics.js'
 import type { AppEnv } from './env.js'
 import { errorHandler } from './errors.js'
 import { resolveRealm } from './realm.js'
@@ -40,6 +41,8 @@ export function createApp(services: Services, options: AppOptions) {
   const app = new Hono<AppEnv>()
   const log = services.logger
 
+  // Only with metrics on: off, requests pay nothing for them.
+  if (services.metrics.enabled) app.use(requestMetrics(services.metrics))
   app.use(async function requestLog(c, next) {
     const started = performance.now()
     await next()

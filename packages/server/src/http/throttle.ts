@@ -214,6 +214,7 @@ export function throttle(services: Services, secret: string): MiddlewareHandler<
     try {
       const taken = await limits.take(counters)
       if (!taken.allowed) {
+        services.metrics.rateLimited(taken.refusedBy)
         const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
         const minutes = Math.ceil(seconds / 60)
         const wait = `${minutes} minute${minutes === 1 ? '' : 's'}`

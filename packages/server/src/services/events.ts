@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { eventRepository, type EventQuery, type EventRepository, type NamedEvent, type StoredEvent } from '../db/repositories/events.js'
 import type { Database } from '../db/schema.js'
+import type { Metrics } from '../metrics/metrics.js'
 
 /** Every event the server records: AuthRocket's names for what happens in a realm, then the admins' own actions. */
 export const EVENT_TYPES = [
@@ -96,10 +97,11 @@ export async function recordWithin(trx: Kysely<Database>, events: EventInput[], 
 export interface EventServiceOptions {
   retentionDays: number
   logger: Logger
+  metrics: Metrics
 }
 
 /** The event log: what happened in each realm and in the portal, kept for `retentionDays`. */
-export function eventService(repo: EventRepository, { retentionDays, logger }: EventServiceOptions) {
+export function eventService(repo: EventRepository, { retentionDays, logger, metrics }: EventServiceOptions) {
   return {
     retentionDays,
 
@@ -108,6 +110,8 @@ export function eventService(repo: EventRepository, { retentionDays, logger }: E
      * the change stands, and a user must not see an error for something that worked.
      */
     async record(event: EventInput, now: Date): Promise<void> {
+      // Counted even when the log fails to keep it: it happened all the same.
+      metrics.event(event.type, event.realmId)
       try {
         await repo.insert(toStored(event, now))
       } catch (error) {

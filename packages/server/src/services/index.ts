@@ -8,6 +8,7 @@ import { sessionRepository } from '../db/repositories/sessions.js'
 import { signingKeyRepository } from '../db/repositories/signing-keys.js'
 import { userRepository } from '../db/repositories/users.js'
 import type { SecretBox } from '../crypto/secret-box.js'
+import { noMetrics, type Metrics } from '../metrics/metrics.js'
 import { accountRepository } from '../db/repositories/accounts.js'
 import { invitationRepository } from '../db/repositories/invitations.js'
 import { adminRepository } from '../db/repositories/admins.js'
@@ -38,11 +39,13 @@ export interface ServicesOptions {
   mailFrom?: string | undefined
   /** How long the event log keeps events (default 90 days). */
   eventRetentionDays?: number | undefined
+  /** Where logins, signups, mails... are counted (AIRLOCK_METRICS_ADDRESS); counts nothing by default. */
+  metrics?: Metrics
   clock?: () => Date
 }
 
 /** Builds every service over one database; nothing here reads the environment or opens sockets. */
-export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, eventRetentionDays = DEFAULT_EVENT_RETENTION_DAYS, clock = () => new Date() }: ServicesOptions) {
+export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, eventRetentionDays = DEFAULT_EVENT_RETENTION_DAYS, metrics = noMetrics, clock = () => new Date() }: ServicesOptions) {
   const kysely = db.kysely
   const keys = keyService(signingKeyRepository(kysely), box, logger)
   const realms = realmRepository(kysely)
@@ -53,8 +56,8 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const links = linkService(tokens)
   const users = userRepository(kysely)
   const sessions = sessionRepository(kysely)
-  const events = eventService(eventRepository(kysely), { retentionDays: eventRetentionDays, logger })
-  const mailer = createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, clock })
+  const events = eventService(eventRepository(kysely), { retentionDays: eventRetentionDays, logger, metrics })
+  const mailer = createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, metrics, clock })
   /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
   const loginrocketUrlOf = (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl
   const usersService = userService(users)
@@ -62,6 +65,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   return {
     db,
     logger,
+    metrics,
     publicUrl,
     clock,
     realms,
@@ -72,7 +76,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     tokens: tokenService(keys, accounts),
     sessions: sessionService(sessions),
     users: usersService,
-    signups: signupService(db, usersService),
+    signups: signupService(db, usersService, metrics),
     adminUsers: adminUserService(users, sessions, credentials),
     credentials,
     links,

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type nodemailer from 'nodemailer'
 import type { Logger } from 'pino'
 import type { MailRepository } from '../db/repositories/mails.js'
+import type { Metrics } from '../metrics/metrics.js'
 
 export interface Mail {
   realmId: string | null
@@ -22,6 +23,7 @@ export interface MailerOptions {
   from: string
   mails: MailRepository
   logger: Logger
+  metrics: Metrics
   clock: () => Date
 }
 
@@ -37,7 +39,7 @@ const withSecretsHidden = (text: string): string => text.replace(SECRET, '$1[hid
  * links are logged, so a first run works without a mail server. Every mail is recorded either way; with SMTP
  * without its links' secrets (only the recipient needs them, and the database is no place for live links).
  */
-export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOptions): Mailer {
+export function createMailer({ smtpUrl, from, mails, logger, metrics, clock }: MailerOptions): Mailer {
   // Loaded only with SMTP: a server with an outbox never pays for nodemailer's modules at start.
   const transport = smtpUrl ? (createRequire(import.meta.url)('nodemailer') as typeof nodemailer).createTransport(smtpUrl) : null
   return {
@@ -48,6 +50,7 @@ export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOpti
       const subject = mail.subject.replace(/[\r\n]+/g, ' ')
       if (!transport) {
         await mails.insert({ ...mail, to, subject, createdAt: clock(), sentAt: null, error: null })
+        metrics.mail('outbox')
         logger.info({ to, subject, links: mail.text.match(LINK) ?? [] }, 'mail stored in the outbox (no AIRLOCK_SMTP_URL)')
         return
       }
@@ -58,6 +61,7 @@ export function createMailer({ smtpUrl, from, mails, logger, clock }: MailerOpti
         error = (failure as Error).message.slice(0, 500)
         logger.error({ to, subject, error }, 'mail delivery failed')
       }
+      metrics.mail(error ? 'failed' : 'sent')
       await mails.insert({ ...mail, to, subject, text: withSecretsHidden(mail.text), createdAt: clock(), sentAt: error ? null : clock(), error })
     },
   }

@@ -6,6 +6,7 @@ import { oneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
 import type { Realm } from '../db/repositories/realms.js'
 import { userRepository, type User } from '../db/repositories/users.js'
 import type { Database } from '../db/schema.js'
+import type { Metrics } from '../metrics/metrics.js'
 import { inTransaction } from '../db/transaction.js'
 import { accountService, personalAccountName } from './accounts.js'
 import { recordWithin } from './events.js'
@@ -36,7 +37,7 @@ export interface SignupOptions {
  * transaction opens, so SQLite's one writer is never held for a hash; the session follows the commit (a crash
  * in between leaves a user who can log in), and so does the mail (a user can ask for another link).
  */
-export function signupService(db: Db, users: UserService) {
+export function signupService(db: Db, users: UserService, metrics: Metrics) {
   /** The services a signup uses, over its transaction. */
   function over(trx: Kysely<Database>) {
     const accounts = accountRepository(trx, db.dialect)
@@ -50,7 +51,10 @@ export function signupService(db: Db, users: UserService) {
 
   async function commit<T>(realm: Realm, email: string, work: (tx: ReturnType<typeof over>, trx: Kysely<Database>) => Promise<T>): Promise<Outcome<T>> {
     try {
-      return { ok: true, value: await inTransaction(db.kysely, (trx) => work(over(trx), trx)) }
+      const value = await inTransaction(db.kysely, (trx) => work(over(trx), trx))
+      // After the commit: a signup rolled back never happened.
+      metrics.event('user.created', realm.id)
+      return { ok: true, value }
     } catch (error) {
       // Two signups with one email at once: the unique index decides, and the loser gets the form error.
       if (await users.byEmail(realm, email)) return { ok: false, errors: { email: EMAIL_TAKEN } }

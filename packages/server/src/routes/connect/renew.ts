@@ -23,6 +23,7 @@ export function renewRoutes(services: Services) {
     const realm = c.get('realm')
     const now = services.clock()
     const refuse = (error: 'session_ended' | 'token_too_old', message: string) => {
+      services.metrics.renewal(realm.id, error)
       c.header('WWW-Authenticate', 'Bearer realm="loginrocket", error="invalid_token"')
       return c.json({ error, message }, ERROR_STATUS[error])
     }
@@ -41,6 +42,7 @@ export function renewRoutes(services: Services) {
     const fresh = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, now)
     c.header('Cache-Control', 'no-store')
     c.header('Referrer-Policy', 'no-referrer')
+    services.metrics.renewal(realm.id, 'renewed')
     return c.json({ token: fresh })
   }
   app.post('/connect/renew', async (c) => {
@@ -48,7 +50,9 @@ export function renewRoutes(services: Services) {
       return await renew(c)
     } catch (error) {
       // A database outage is answered as everywhere else (503 database_unavailable); so are the request's own faults.
-      if ((error instanceof AppError && error.status < 500) || isDatabaseDown(error)) throw error
+      if (error instanceof AppError && error.status < 500) throw error
+      services.metrics.renewal(c.get('realm').id, 'unavailable')
+      if (isDatabaseDown(error)) throw error
       // The message and code only: never the request (it carries the token).
       const { message, code } = error as { message?: string; code?: string }
       services.logger.error({ err: { message, code } }, 'token renewal failed on the server side; answered 503')
