@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import SQLite from 'better-sqlite3'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config/load.js'
@@ -208,5 +209,24 @@ describe('a master key that does not open the keys', () => {
     const run = await airlock(['start', '--port', String(await freePort()), '--data', data], { AIRLOCK_SECRET: randomBytes(32).toString('hex') })
     expect(run.code).toBe(2)
     expect(run.stderr).toContain(`airlock: AIRLOCK_SECRET is not the secret this database's keys were sealed with (the SQLite database in the data folder ${data})`)
+  })
+})
+
+describe('upgrades: two versions meeting one database', () => {
+  it('an older version on a database a newer one migrated refuses to start (exit 1) and leaves the schema alone', async () => {
+    const data = dataDir()
+    expect((await airlock(['init', '--json', '--data', data], {})).code).toBe(0)
+    // What a newer version leaves behind: a migration this version doesn't know.
+    const file = new SQLite(join(data, 'airlock.db'))
+    file.prepare(`insert into kysely_migration (name, timestamp) values ('9999_from_a_newer_version', ?)`).run(new Date().toISOString())
+    const tables = () => file.prepare(`select name from sqlite_master order by name`).all()
+    const before = tables()
+
+    const run = await airlock(['start', '--port', String(await freePort()), '--data', data], {})
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe('airlock: failed: database migration unknown failed: corrupted migrations: previously executed migration 9999_from_a_newer_version is missing\n')
+    expect(run.stdout).not.toContain('Airlock is running')
+    expect(tables()).toEqual(before)
+    file.close()
   })
 })
