@@ -145,7 +145,7 @@ export function openDatabase(location: DbLocation): Db {
 }
 
 /** `url` as it may be shown in a message or a log: its password replaced by `***`, its query (which may hold `password=`) left out. */
-export function withoutPassword(url: string): string {
+function withoutPassword(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'
