@@ -5,7 +5,7 @@ import { ConfigError, type ServerConfig } from './config/load.js'
 import { newId, newSecret } from './crypto/ids.js'
 import { loadMasterKey } from './crypto/master-key.js'
 import { secretBox } from './crypto/secret-box.js'
-import { openDatabase } from './db/connect.js'
+import { checkReachable, openDatabase } from './db/connect.js'
 import { migrate } from './db/migrate.js'
 import type { Metrics } from './metrics/metrics.js'
 import type { Realm } from './db/repositories/realms.js'
@@ -25,6 +25,7 @@ export interface Booted {
 export async function boot(config: ServerConfig, logger: Logger = pino({ level: config.logLevel }), metrics?: Metrics): Promise<Booted> {
   const db = openDatabase(config)
   try {
+    await checkReachable(db, config)
     await migrate(db)
     const box = secretBox(loadMasterKey(config.secret, config.dataDir))
     warnIfDataFolderOpen(config.dataDir, logger)
@@ -56,7 +57,10 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
     for (const each of realms) {
       if (!(await services.keys.opens(each, now))) {
         throw config.secret !== undefined
-          ? new ConfigError('AIRLOCK_SECRET', 'is not the secret this database\'s keys were sealed with: set it to the value the database was set up with (the one every other server on it uses)')
+          ? new ConfigError(
+              'AIRLOCK_SECRET',
+              `is not the secret this database's keys were sealed with (${config.databaseUrl ? 'the PostgreSQL database at DATABASE_URL' : `the SQLite database in the data folder ${config.dataDir}`}): set it to the value the database was set up with (the one every other server on it uses)`,
+            )
           : new ConfigError(
               `The key file ${join(config.dataDir, 'secret.key')}`,
               'is not the one this database\'s keys were sealed with: restore the data folder\'s original secret.key, or set AIRLOCK_SECRET to the secret the other servers on this database use',

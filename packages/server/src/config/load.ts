@@ -70,6 +70,11 @@ function listenAddress(value: string, setting: string): ListenAddress {
   return { host: match[1] ?? (match[2] || undefined), port }
 }
 
+/** localhost, 127.0.0.0/8 or ::1 (a URL's `hostname`, brackets included for IPv6). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]'
+}
+
 export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: ConfigSources): ServerConfig {
   const portText = portArg ?? env.PORT ?? '4000'
   const port = Number(portText)
@@ -80,7 +85,8 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL (leave it unset to use SQLite in the data folder)')
   }
-  const publicUrl = origin(publicArg ?? env.AIRLOCK_PUBLIC_URL ?? `http://localhost:${port}`, publicArg ? '--public-url' : 'AIRLOCK_PUBLIC_URL')
+  const publicSetting = publicArg ? '--public-url' : 'AIRLOCK_PUBLIC_URL'
+  const publicUrl = origin(publicArg ?? env.AIRLOCK_PUBLIC_URL ?? `http://localhost:${port}`, publicSetting)
   const secret = env.AIRLOCK_SECRET || undefined
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError('AIRLOCK_SECRET', `must be at least 32 characters of random text (got ${secret.length}); e.g. the output of: openssl rand -base64 32`)
@@ -91,6 +97,14 @@ export function loadConfig({ port: portArg, data, publicUrl: publicArg, env }: C
   }
   const trustProxy = env.AIRLOCK_TRUST_PROXY ?? 'false'
   if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError('AIRLOCK_TRUST_PROXY', 'must be true or false')
+  // Behind a TLS-terminating proxy the public URL is https; an http one there would set cookies without Secure
+  // and send no HSTS. Loopback is allowed: a proxy on the same machine serving plain http for local tries.
+  if (trustProxy === 'true' && publicUrl.startsWith('http:') && !isLoopback(new URL(publicUrl).hostname)) {
+    throw new ConfigError(
+      publicSetting,
+      `is ${publicUrl} while AIRLOCK_TRUST_PROXY=true: behind a proxy that terminates TLS the public URL must be https://... (the address browsers use); set AIRLOCK_TRUST_PROXY=false if nothing proxies this server`,
+    )
+  }
   const logLevel = env.LOG_LEVEL ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent')

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
+import { ConfigError } from '../config/load.js'
 import type { Dialect } from './migrations/types.js'
 import type { Database } from './schema.js'
 import { BUSY_TIMEOUT_MS, PatientSqliteDialect } from './sqlite-dialect.js'
@@ -141,4 +142,37 @@ function openPostgres(url: string): Db {
 
 export function openDatabase(location: DbLocation): Db {
   return location.databaseUrl ? openPostgres(location.databaseUrl) : openSqlite(location.dataDir)
+}
+
+/** `url` as it may be shown in a message or a log: its password replaced by `***`, its query (which may hold `password=`) left out. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    parsed.search = ''
+    return parsed.href
+  } catch {
+    return 'a URL that could not be parsed'
+  }
+}
+
+/** Why a connection failed, in pg's or Node's words (an AggregateError, one per address tried, has no message of its own). */
+function reasonOf(error: unknown): string {
+  const first = error instanceof AggregateError ? (error.errors[0] as unknown) : error
+  const { message, code } = (first ?? {}) as { message?: string; code?: string }
+  return message || code || String(first)
+}
+
+/**
+ * At start-up, before anything else touches the database: a PostgreSQL server that is down, a missing database
+ * or refused credentials stop the start with a message naming DATABASE_URL (its password hidden), within the
+ * pool's connection timeout, rather than a stack trace from the first migration. SQLite opened its file already.
+ */
+export async function checkReachable(db: Db, location: DbLocation): Promise<void> {
+  if (db.raw.kind !== 'postgres' || location.databaseUrl === undefined) return
+  try {
+    await db.raw.pool.query('select 1')
+  } catch (error) {
+    throw new ConfigError('DATABASE_URL', `(${withoutPassword(location.databaseUrl)}): the database can't be reached: ${reasonOf(error)}`)
+  }
 }

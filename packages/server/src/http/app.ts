@@ -26,6 +26,7 @@ import { requestMetrics } from './request-metrics.js'
 import type { AppEnv } from './env.js'
 import { errorHandler } from './errors.js'
 import { resolveRealm } from './realm.js'
+import { proxySchemeCheck } from './proxy-scheme.js'
 import { securityHeaders } from './security-headers.js'
 import { throttle } from './throttle.js'
 
@@ -65,10 +66,12 @@ export function createApp(services: Services, options: AppOptions) {
   // First, so that every answer has them, even the errors raised before the realm is known (an unknown host);
   // it reads the realm, when there is one, after the request.
   app.use(securityHeaders())
-  app.route('/', healthRoutes(services))
+  const proxyScheme = options.trustProxy ? proxySchemeCheck(log, services.publicUrl) : null
+  app.route('/', healthRoutes(services, () => proxyScheme?.problem() ?? null))
   app.route('/', assetRoutes())
 
   app.use(resolveRealm(services, options.trustProxy))
+  if (proxyScheme) app.use(proxyScheme.middleware)
   // Before anything reads a body (the CSRF check and the rate limiter parse forms), and after the realm is known,
   // so that a refusal is the realm's error page.
   app.use(formLimit())
