@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url'
 import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrations } from '../src/db/migrations/index.js'
-import { APP, PASSWORD, back } from './support/accounts.js'
+import { APP, PASSWORD, back, signUp as signUpIn } from './support/accounts.js'
 import { Browser, claimsOf, tokenFrom } from './support/browser.js'
-import { freshIp } from './support/client.js'
-import { freePort } from './support/server.js'
+import { Client, freshIp } from './support/client.js'
+import { DIALECTS, freshPostgres } from './support/dialects.js'
+import { freePort, startServer as startInProcess } from './support/server.js'
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js')
 const secret = () => randomBytes(32).toString('hex')
@@ -301,5 +302,41 @@ describe('airlock backup and restore (SQLite)', () => {
       expect(readdirSync(empty)).toEqual([])
       expect(existsSync(join(work, 'nothing.db'))).toBe(false)
     })
+  })
+})
+
+describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL backups with the README\'s pg_dump and pg_restore commands', () => {
+  const work = mkdtempSync(join(tmpdir(), 'airlock-pgdump-'))
+  afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+  /** A README command, run by the shell exactly as written, with DATABASE_URL set. */
+  function shell(command: string, databaseUrl: string): void {
+    const run = spawnSync('sh', ['-c', command], { cwd: work, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' })
+    expect(run.status, run.stderr).toBe(0)
+  }
+
+  it('a dump restored into an empty database serves the same users and keys with the same AIRLOCK_SECRET', { timeout: 60_000 }, async () => {
+    const env = { AIRLOCK_SECRET: secret() }
+    const source = await startInProcess({ dialect: 'postgres', settings: [`login_urls=${APP}`], env, trustProxy: true })
+    const target = await freshPostgres()
+    try {
+      const person = await signUpIn(source, 'dumped@example.com')
+      shell('pg_dump --format=custom --file airlock.dump "$DATABASE_URL"', source.databaseUrl!)
+      shell('pg_restore --no-owner --dbname "$DATABASE_URL" airlock.dump', target.url)
+      const restored = await startInProcess({ dialect: 'postgres', databaseUrl: target.url, env, trustProxy: true })
+      try {
+        expect(await (await fetch(`${restored.url}/connect/jwks`)).json()).toEqual(await (await fetch(`${source.url}/connect/jwks`)).json())
+        const client = new Client(restored)
+        await client.get(`/login?${back}`)
+        const res = await client.post(`/login?${back}`, { email: person.email, password: PASSWORD })
+        expect(res.status).toBe(303)
+        expect(claimsOf(tokenFrom(res)).sub).toBe(person.userId)
+      } finally {
+        await restored.close()
+      }
+    } finally {
+      await source.close()
+      await target.drop()
+    }
   })
 })
