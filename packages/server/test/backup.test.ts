@@ -294,6 +294,16 @@ describe('airlock backup and restore (SQLite)', () => {
       expect(existsSync(out)).toBe(false)
     })
 
+    it('without --out, naming it; and restore without a file names --from', async () => {
+      const backupRun = await airlock(['backup', '--data', source], {})
+      expect(backupRun.code).toBe(2)
+      expect(backupRun.stderr).toBe('airlock: --out is required: airlock backup --out FILE\n')
+      const restoreRun = await airlock(['restore', '--data', join(work, 'never')], { AIRLOCK_SECRET: masterKey })
+      expect(restoreRun.code).toBe(2)
+      expect(restoreRun.stderr).toBe('airlock: --from is required: airlock restore --from FILE\n')
+      expect(existsSync(join(work, 'never'))).toBe(false)
+    })
+
     it('a data folder without a database, and creates none there', async () => {
       const empty = mkdtempSync(join(work, 'empty-'))
       const run = await airlock(['backup', '--data', empty, '--out', join(work, 'nothing.db')], {})
