@@ -10,7 +10,7 @@ export const MIGRATION_TABLE = 'kysely_migration'
 /** The database file in a data folder (connect.ts opens the same one). */
 export const databaseFile = (dataDir: string) => join(dataDir, 'airlock.db')
 
-/** The -wal and -shm files SQLite keeps beside a database in WAL mode. */
+/** The files SQLite keeps beside a database: -wal and -shm in WAL mode, -journal in rollback mode. */
 export const companionFiles = (file: string) => [`${file}-wal`, `${file}-shm`, `${file}-journal`]
 
 export interface BackupResult {
@@ -63,7 +63,7 @@ export async function copyDatabase(source: SQLite.Database, target: string): Pro
   const temp = privateTempFile(target)
   try {
     // The first step only opens the backup; the second copies every page under one read transaction. Smaller
-    // steps would start over whenever another process writes between them, forever under a steady load.
+    // steps would start over whenever another process writes between them, again and again under a steady load.
     await source.backup(temp, { progress: () => ALL_PAGES })
     const copy = new SQLite(temp, { fileMustExist: true })
     let pages: number
