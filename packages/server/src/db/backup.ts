@@ -2,7 +2,6 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, statSync, unlinkSy
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { BUSY_TIMEOUT_MS } from './sqlite-dialect.js'
 
 /** Kysely's record of the migrations run on a database: what makes an SQLite file an Airlock database. */
 export const MIGRATION_TABLE = 'kysely_migration'
@@ -93,10 +92,13 @@ function rmQuietly(file: string): void {
   }
 }
 
-/** Opens a data folder's database for a backup, never creating one (connect.ts would). */
+/** How long the backup command waits for a lock: it serves no one, so it may block (servers wait 10 ms only). */
+const BACKUP_BUSY_TIMEOUT_MS = 5_000
+
+/** Opens a data folder's database for a backup: read-only, and never creating one (connect.ts would). */
 export function openForBackup(dataDir: string): SQLite.Database {
-  const database = new SQLite(databaseFile(dataDir), { fileMustExist: true })
-  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  const database = new SQLite(databaseFile(dataDir), { readonly: true, fileMustExist: true })
+  database.pragma(`busy_timeout = ${BACKUP_BUSY_TIMEOUT_MS}`)
   return database
 }
 
