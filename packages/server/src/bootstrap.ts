@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.js'
 import type { Metrics } from './metrics/metrics.js'
 import type { Realm } from './db/repositories/realms.js'
 import { createServices, type Services } from './services/index.js'
+import { masterKeyOpensAll } from './services/master-key-check.js'
 import { validateSettings } from './services/realm-settings.js'
 
 export interface Booted {
@@ -52,20 +53,17 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
       realm = (await services.realms.byId(realmId))!
     }
     const realms = await services.realms.list()
-    // Before any key is added: a server that can't open the realms' keys would fail every login (500) and answer
-    // every renewal as if the session had ended, while looking healthy. It must not start.
-    for (const each of realms) {
-      if (!(await services.keys.opens(each, now))) {
-        throw config.secret !== undefined
-          ? new ConfigError(
-              'AIRLOCK_SECRET',
-              `is not the secret this database's keys were sealed with (${config.databaseUrl ? 'the PostgreSQL database at DATABASE_URL' : `the SQLite database in the data folder ${config.dataDir}`}): set it to the value the database was set up with (the one every other server on it uses)`,
-            )
-          : new ConfigError(
-              `The key file ${join(config.dataDir, 'secret.key')}`,
-              'is not the one this database\'s keys were sealed with: restore the data folder\'s original secret.key, or set AIRLOCK_SECRET to the secret the other servers on this database use',
-            )
-      }
+    // Before any key is added, which would be sealed under the wrong key.
+    if (!(await masterKeyOpensAll(services.keys, realms, now))) {
+      throw config.secret !== undefined
+        ? new ConfigError(
+            'AIRLOCK_SECRET',
+            `is not the secret this database's keys were sealed with (${config.databaseUrl ? 'the PostgreSQL database at DATABASE_URL' : `the SQLite database in the data folder ${config.dataDir}`}): set it to the value the database was set up with (the one every other server on it uses)`,
+          )
+        : new ConfigError(
+            `The key file ${join(config.dataDir, 'secret.key')}`,
+            'is not the one this database\'s keys were sealed with: restore the data folder\'s original secret.key, or set AIRLOCK_SECRET to the secret the other servers on this database use',
+          )
     }
     // Every realm, not only the default one: a realm switched to another jwt_algo by an older version may lack its key.
     for (const each of realms) await services.keys.ensure(each, now)

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { serve, type ServerType } from '@hono/node-server'
 import pino from 'pino'
 import { boot } from '../bootstrap.js'
+import { backup, restore } from './backup.js'
 import { ConfigError, loadConfig, type ListenAddress, type ServerConfig } from '../config/load.js'
 import { AppError } from '../errors/app-error.js'
 import { createApp } from '../http/app.js'
@@ -23,6 +24,8 @@ const USAGE = `Usage:
   airlock keys rotate [--realm ID]
   airlock admin create --email EMAIL   (password from AIRLOCK_ADMIN_PASSWORD or one line on stdin)
   airlock admin reset-password --email EMAIL   (the same; ends the admin's sessions and login lockout)
+  airlock backup --out FILE [--data DIR]   (SQLite, while servers run; without the master key)
+  airlock restore --from FILE [--data DIR]   (into a folder with no database; needs the backed-up master key)
 
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
 AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, AIRLOCK_EVENT_RETENTION_DAYS, AIRLOCK_DATA_RETENTION_DAYS, AIRLOCK_SHUTDOWN_SECONDS,
@@ -36,6 +39,8 @@ const OPTIONS = {
   name: { type: 'string' },
   'loginrocket-url': { type: 'string' },
   email: { type: 'string' },
+  out: { type: 'string' },
+  from: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -218,6 +223,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
   const config = loadConfig({ port: values.port, data: values.data, publicUrl: values['public-url'], env: io.env })
 
   if (command === 'start') return start(config, io)
+  // Before boot, which would create a database (and a master key) where there is none.
+  if (command === 'backup') return backup(config, values.out, io)
+  if (command === 'restore') return restore(config, values.from ?? sub, io)
 
   const quiet = pino({ level: 'silent' })
   const booted = await boot(config, quiet)
