@@ -38,8 +38,8 @@ const tarballs = packed.map((entry) => join(outDir, entry.filename))
 for (const tarball of tarballs) {
   step(bin('publint'), ['--strict', tarball])
   // cjs-resolves-to-esm: the middleware is ESM only, like jose 6 under it. `require('@airlock/express')` works
-  // on every Node that `engines` allows (require(esm), 20.19+), and TypeScript 5.8+ types it under
-  // module node20/nodenext; the TypeScript inside attw (5.6) predates both.
+  // on every Node that `engines` allows (require(esm), 20.19+), and TypeScript types it under module nodenext
+  // (5.8+) or node20 (5.9); the TypeScript inside attw (5.6) predates both.
   step(bin('attw'), [tarball, '--format', 'ascii', '--ignore-rules', 'cjs-resolves-to-esm'])
 }
 

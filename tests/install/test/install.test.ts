@@ -3,6 +3,7 @@
 import { lstatSync, readFileSync, realpathSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { desktop, launchChromium, newPerson, pageText, Shots } from '../../e2e/support/browser.js'
 import { freePort, removeDir, repoRoot, start, tempDir } from '../../../examples/express-guide/test/support/processes.js'
@@ -85,8 +86,9 @@ describe('installed into an empty project outside the workspace', () => {
     await cli('realm', 'settings', `login_urls=${appUrl}`)
     const server = startNpx(['start', '--port', String(serverPort), '--public-url', serverUrl], project!, userEnv({ LOG_LEVEL: 'warn', AIRLOCK_HOST: '127.0.0.1' }))
     const app = start(['app.js'], userEnv({ PORT: String(appPort), LOGINROCKET_URL: realm.loginrocket_url }), project!)
-    const browser = await launchChromium()
+    let browser: Browser | undefined
     try {
+      browser = await launchChromium()
       await server.waitForUrl(`${serverUrl}/healthz`)
       // What serves is the project's copy of the server, not the workspace's.
       expect(nodeScripts(server.child.pid!)).toEqual([realpathSync(installed('@airlock', 'server', 'dist', 'cli', 'main.js'))])
@@ -130,7 +132,7 @@ describe('installed into an empty project outside the workspace', () => {
         throw error
       }
     } finally {
-      await browser.close()
+      await browser?.close()
       await app.stop()
       await server.stopGroup()
     }
