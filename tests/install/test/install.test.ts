@@ -1,6 +1,6 @@
 // The release as a user gets it: `npm run pack`, both tarballs installed into an empty project outside the
 // workspace, and the guide's app run there against `npx @airlock/server start`, in Debian's Chromium.
-import { lstatSync, readFileSync, realpathSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
@@ -18,10 +18,22 @@ let packDir: string
 let tarballs: { express: string; server: string }
 let project: string | undefined
 
+/** A server data folder, master key and all, as running the CLI inside a package folder would leave it. */
+const strayData = `.airlock-install-test-${process.pid}`
+
 beforeAll(async () => {
   packDir = tempDir('airlock-pack-')
-  // Fails unless publint and attw pass both tarballs.
-  const printed = await exec('npm', ['run', '--silent', 'pack'], repoRoot, userEnv({ AIRLOCK_PACK_DIR: packDir }))
+  for (const dir of ['packages/express', 'packages/server']) {
+    mkdirSync(join(repoRoot, dir, strayData))
+    writeFileSync(join(repoRoot, dir, strayData, 'secret.key'), 'not for the tarball\n')
+  }
+  let printed: string
+  try {
+    // Fails unless publint and attw pass both tarballs.
+    printed = await exec('npm', ['run', '--silent', 'pack'], repoRoot, userEnv({ AIRLOCK_PACK_DIR: packDir }))
+  } finally {
+    for (const dir of ['packages/express', 'packages/server']) removeDir(join(repoRoot, dir, strayData))
+  }
   const [express, server] = printed.trim().split('\n')
   tarballs = { express: express!, server: server! }
   project = await installedProject(tarballs)
@@ -38,6 +50,12 @@ describe('npm run pack', () => {
       express: join(packDir, `airlock-express-${version('packages/express')}.tgz`),
       server: join(packDir, `airlock-server-${version('packages/server')}.tgz`),
     })
+  })
+
+  it('leaves out a data folder with a master key sitting in a package folder', async () => {
+    for (const tarball of [tarballs.express, tarballs.server]) {
+      expect((await entries(tarball)).filter((entry) => entry.path.includes(strayData) || entry.path.endsWith('secret.key'))).toEqual([])
+    }
   })
 
   it('the express tarball holds the built code, its types, README and LICENSE, and nothing else', async () => {
