@@ -154,8 +154,8 @@ describe('over https', () => {
 
   const get = (path: string, headers: Record<string, string> = {}) => app.request(path, { headers: { host: HOST, ...headers } })
 
-  it('sends HSTS when the public URL is https, on pages and on errors', async () => {
-    for (const path of ['/login', '/no-such-page']) {
+  it('sends HSTS when the public URL is https, on pages, errors, assets and the health check', async () => {
+    for (const path of ['/login', '/no-such-page', '/assets/airlock.css', '/favicon.ico', '/healthz']) {
       const res = await get(path)
       expect(res.headers.get('strict-transport-security'), path).toMatch(/^max-age=\d{8,}/)
       expectStrictHeaders(res, path)

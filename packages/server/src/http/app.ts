@@ -65,7 +65,7 @@ export function createApp(services: Services, options: AppOptions) {
   })
   // First, so that every answer has them, even the errors raised before the realm is known (an unknown host);
   // it reads the realm, when there is one, after the request.
-  app.use(securityHeaders())
+  app.use(securityHeaders(services.publicUrl))
   const proxyScheme = options.trustProxy ? proxySchemeCheck(log, services.publicUrl) : null
   app.route('/', healthRoutes(services, () => proxyScheme?.problem() ?? null))
   app.route('/', assetRoutes())

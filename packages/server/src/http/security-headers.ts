@@ -11,8 +11,11 @@ import type { AppEnv } from './env.js'
  * answers that carry a token (redirects to the app, renewals) set `no-referrer` themselves.
  *
  * Hosted pages run no script at all; the admin portal runs its own file (`/assets/admin.js`, copy buttons) only.
+ *
+ * HSTS follows the realm's LoginRocket URL; answers given before the realm is known (assets, /healthz, an
+ * unknown host) follow the server's public URL.
  */
-export function securityHeaders(): MiddlewareHandler<AppEnv> {
+export function securityHeaders(publicUrl: string): MiddlewareHandler<AppEnv> {
   return async function securityHeaders(c, next) {
     await next()
     const realm = c.get('realm')
@@ -33,6 +36,6 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     c.header('X-Frame-Options', 'DENY')
     if (!c.res.headers.has('Referrer-Policy')) c.header('Referrer-Policy', 'same-origin')
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
-    if (c.get('loginrocketUrl')?.startsWith('https:')) c.header('Strict-Transport-Security', 'max-age=31536000')
+    if ((c.get('loginrocketUrl') ?? publicUrl).startsWith('https:')) c.header('Strict-Transport-Security', 'max-age=31536000')
   }
 }
