@@ -6,7 +6,7 @@ import { newId, newSecret } from './crypto/ids.js'
 import { loadMasterKey } from './crypto/master-key.js'
 import { secretBox } from './crypto/secret-box.js'
 import { checkReachable, openDatabase } from './db/connect.js'
-import { migrate } from './db/migrate.js'
+import { migrate, SchemaTooNewError } from './db/migrate.js'
 import type { Metrics } from './metrics/metrics.js'
 import type { Realm } from './db/repositories/realms.js'
 import { createServices, type Services } from './services/index.js'
@@ -27,7 +27,15 @@ export async function boot(config: ServerConfig, logger: Logger = pino({ level: 
   const db = openDatabase(config)
   try {
     await checkReachable(db, config)
-    await migrate(db)
+    try {
+      await migrate(db)
+    } catch (error) {
+      if (!(error instanceof SchemaTooNewError)) throw error
+      throw new ConfigError(
+        config.databaseUrl ? 'The database at DATABASE_URL' : `The database in the data folder ${config.dataDir}`,
+        `was upgraded by a newer Airlock: ${error.message}. Run that version or a newer one (a schema is never downgraded; to go back, restore the backup taken before the upgrade)`,
+      )
+    }
     const box = secretBox(loadMasterKey(config.secret, config.dataDir))
     warnIfDataFolderOpen(config.dataDir, logger)
     const services = createServices({

@@ -2,38 +2,20 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrations } from '../src/db/migrations/index.js'
 import { APP, PASSWORD, back, signUp as signUpIn } from './support/accounts.js'
 import { Browser, claimsOf, tokenFrom } from './support/browser.js'
+import { airlock, bin } from './support/cli.js'
 import { Client, freshIp } from './support/client.js'
 import { DIALECTS, freshPostgres } from './support/dialects.js'
 import { freePort, startServer } from './support/server.js'
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js')
 const secret = () => randomBytes(32).toString('hex')
 
-interface Exit {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs the built CLI as its own process, without blocking this one (its signups keep going meanwhile). */
-function airlock(args: string[], env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: '', AIRLOCK_SECRET: '', LOG_LEVEL: 'silent', ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    child.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 /** `airlock start` on a data folder, answering /healthz; trusts X-Forwarded-For so each client has its own address. */
 async function startProcess(data: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort()

@@ -5,50 +5,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import SQLite from 'better-sqlite3'
+import pg from 'pg'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config/load.js'
-import { DIALECTS, PG_ADMIN_URL } from './support/dialects.js'
+import { latestMigration } from '../src/db/migrate.js'
+import { airlock, bin, cliEnv } from './support/cli.js'
+import { DIALECTS, freshPostgres, PG_ADMIN_URL } from './support/dialects.js'
 import { freePort, startServer, type TestServer } from './support/server.js'
 
 // Issue 13: settings that can't work stop the start (exit 2, a message naming the setting) or, when only
 // traffic shows them, make /healthz fail with the reason, instead of failing users later.
 
-const bin = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
 const PASSWORD = 'pw-never-printed-7f3a'
-
-interface Exit {
-  code: number | null
-  stdout: string
-  stderr: string
-  ms: number
-}
-
-/** This process's environment without the settings these tests choose. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env }
-  for (const name of ['DATABASE_URL', 'AIRLOCK_SECRET', 'AIRLOCK_TRUST_PROXY', 'AIRLOCK_PUBLIC_URL', 'PORT', 'AIRLOCK_DATA']) delete env[name]
-  return env
-}
-
-/** The built CLI as its own process; killed after 20 s (a hang fails the test that expected an exit). */
-function airlock(args: string[], env: Record<string, string>): Promise<Exit> {
-  const started = Date.now()
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...cleanEnv(), LOG_LEVEL: 'silent', AIRLOCK_HOST: '127.0.0.1', ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr, ms: Date.now() - started })
-    })
-  })
-}
 
 const dataDirs: string[] = []
 function dataDir(): string {
@@ -168,7 +137,7 @@ describe('a proxy whose X-Forwarded-Proto disagrees with the public URL, seen wh
     beforeAll(async () => {
       port = await freePort()
       child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data', dataDir()], {
-        env: { ...cleanEnv(), LOG_LEVEL: 'error', AIRLOCK_HOST: '127.0.0.1', AIRLOCK_TRUST_PROXY: 'true', AIRLOCK_PUBLIC_URL: 'https://login.example.com' },
+        env: { ...cliEnv(), LOG_LEVEL: 'error', AIRLOCK_TRUST_PROXY: 'true', AIRLOCK_PUBLIC_URL: 'https://login.example.com' },
       })
       child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text))
       child.stderr!.setEncoding('utf8').on('data', (text: string) => (output += text))
@@ -213,7 +182,7 @@ describe('a master key that does not open the keys', () => {
 })
 
 describe('upgrades: two versions meeting one database', () => {
-  it('an older version on a database a newer one migrated refuses to start (exit 1) and leaves the schema alone', async () => {
+  it('an older version on a database a newer one migrated refuses to start, naming both schema versions, and leaves the schema alone', async () => {
     const data = dataDir()
     expect((await airlock(['init', '--json', '--data', data], {})).code).toBe(0)
     // What a newer version leaves behind: a migration this version doesn't know.
@@ -223,10 +192,34 @@ describe('upgrades: two versions meeting one database', () => {
     const before = tables()
 
     const run = await airlock(['start', '--port', String(await freePort()), '--data', data], {})
-    expect(run.code).toBe(1)
-    expect(run.stderr).toBe('airlock: failed: database migration unknown failed: corrupted migrations: previously executed migration 9999_from_a_newer_version is missing\n')
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe(
+      `airlock: The database in the data folder ${data} was upgraded by a newer Airlock: its schema is at migration 9999_from_a_newer_version, and this build knows up to ${latestMigration}. Run that version or a newer one (a schema is never downgraded; to go back, restore the backup taken before the upgrade)\n`,
+    )
     expect(run.stdout).not.toContain('Airlock is running')
     expect(tables()).toEqual(before)
     file.close()
+  })
+})
+
+describe.runIf(DIALECTS.includes('postgres'))('upgrades on PostgreSQL', () => {
+  it('an older version on a PostgreSQL database a newer one migrated refuses to start, naming DATABASE_URL, and writes nothing', async () => {
+    const database = await freshPostgres()
+    const client = new pg.Client({ connectionString: database.url })
+    try {
+      expect((await airlock(['init', '--json', '--data', dataDir()], { DATABASE_URL: database.url })).code).toBe(0)
+      await client.connect()
+      await client.query(`insert into kysely_migration (name, timestamp) values ('9999_from_a_newer_version', $1)`, [new Date().toISOString()])
+      const count = async () => (await client.query(`select count(*)::int as n from kysely_migration`)).rows[0].n as number
+      const before = await count()
+
+      const run = await airlock(['start', '--port', String(await freePort()), '--data', dataDir()], { DATABASE_URL: database.url })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(/^airlock: The database at DATABASE_URL was upgraded by a newer Airlock: its schema is at migration 9999_from_a_newer_version, /)
+      expect(await count()).toBe(before)
+    } finally {
+      await client.end()
+      await database.drop()
+    }
   })
 })

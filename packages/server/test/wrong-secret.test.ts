@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -13,36 +12,12 @@ import { openDatabase, type Db } from '../src/db/connect.js'
 import { createServices, type Services } from '../src/services/index.js'
 import { PUBLISH_AHEAD_MS } from '../src/services/keys.js'
 import { signUp } from './support/accounts.js'
+import { airlock } from './support/cli.js'
 import { claimsOf } from './support/browser.js'
 import { DIALECTS, freshPostgres } from './support/dialects.js'
 import { freePort, startServer, type TestServer } from './support/server.js'
 
-const main = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
 const secret = () => randomBytes(32).toString('hex')
-
-interface Exit {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the CLI as its own process (as `airlock` runs, from the sources); `start` is killed if it is still up after 20 s. */
-function airlock(args: string[], env: Record<string, string | undefined>): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-      env: { ...process.env, DATABASE_URL: '', AIRLOCK_SECRET: '', LOG_LEVEL: 'silent', AIRLOCK_HOST: '127.0.0.1', ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    const timer = setTimeout(() => child.kill(), 20_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 /** True when something accepts connections on the port. */
 function listening(port: number): Promise<boolean> {

@@ -5,8 +5,8 @@ import pino from 'pino'
 import { ConfigError, type ServerConfig } from '../config/load.js'
 import { readMasterKey } from '../crypto/master-key.js'
 import { secretBox } from '../crypto/secret-box.js'
-import { MIGRATION_TABLE, companionFiles, copyDatabase, databaseFile, makeDataFolder, openForBackup } from '../db/backup.js'
-import { migrations } from '../db/migrations/index.js'
+import { companionFiles, copyDatabase, databaseFile, makeDataFolder, openForBackup } from '../db/backup.js'
+import { MIGRATION_TABLE } from '../db/migrate.js'
 import { realmRepository } from '../db/repositories/realms.js'
 import { signingKeyRepository } from '../db/repositories/signing-keys.js'
 import { openBackup } from '../db/restore.js'
@@ -80,7 +80,7 @@ export async function restore(config: ServerConfig, fromArg: string | undefined,
     )
   }
   const started = performance.now()
-  const { database, schema } = openBackup(from, Object.keys(migrations))
+  const { database, schema } = openBackup(from)
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   try {
     const realms = await realmRepository(kysely).list()

@@ -3,9 +3,6 @@ import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import SQLite from 'better-sqlite3'
 
-/** Kysely's record of the migrations run on a database: what makes an SQLite file an Airlock database. */
-export const MIGRATION_TABLE = 'kysely_migration'
-
 /** The database file in a data folder (connect.ts opens the same one). */
 export const databaseFile = (dataDir: string) => join(dataDir, 'airlock.db')
 

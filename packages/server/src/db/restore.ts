@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import SQLite from 'better-sqlite3'
 import { AppError } from '../errors/app-error.js'
-import { MIGRATION_TABLE } from './backup.js'
+import { latestMigration, MIGRATION_TABLE, SchemaTooNewError, unknownMigrations } from './migrate.js'
 
 /** The first 16 bytes of every SQLite database file. */
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
@@ -30,7 +30,7 @@ export interface OpenedBackup {
  * would take an empty or foreign file for an empty database), whole (integrity_check), made by Airlock (its
  * migrations table), and no newer than this build, which couldn't run a schema it doesn't know.
  */
-export function openBackup(file: string, knownMigrations: string[]): OpenedBackup {
+export function openBackup(file: string): OpenedBackup {
   let isFile: boolean
   try {
     isFile = statSync(file).isFile()
@@ -50,12 +50,11 @@ export function openBackup(file: string, knownMigrations: string[]): OpenedBacku
     const hasMigrations = database.prepare(`select 1 from sqlite_schema where type = 'table' and name = ?`).get(MIGRATION_TABLE) !== undefined
     const applied = hasMigrations ? (database.prepare(`select name from ${MIGRATION_TABLE} order by name`).all() as { name: string }[]).map((row) => row.name) : []
     if (applied.length === 0) throw refuse(file, `is an SQLite database but not an Airlock one (it has no ${MIGRATION_TABLE} table of Airlock's migrations)`)
-    const latestKnown = knownMigrations.at(-1)!
-    const unknown = applied.filter((name) => !knownMigrations.includes(name))
+    const unknown = unknownMigrations(applied)
     if (unknown.length > 0) {
       throw refuse(
         file,
-        `comes from a newer Airlock: its schema is at migration ${unknown.at(-1)}, and this build knows up to ${latestKnown}. Restore it with the version that wrote it, or a newer one`,
+        `comes from a newer Airlock: ${new SchemaTooNewError(unknown.at(-1)!, latestMigration).message}. Restore it with the version that wrote it, or a newer one`,
       )
     }
     return { database, schema: applied.at(-1)! }
