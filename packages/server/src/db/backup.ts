@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -38,14 +38,24 @@ function fsyncPath(path: string): void {
   }
 }
 
+/** link() errors of file systems that have no hard links (vfat, some SMB mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
+
 /**
  * Moves a finished file into place without ever replacing one: link() fails if `target` exists (another
- * command got there first), where rename() would overwrite it. The folder is synced so the name survives a crash.
+ * command got there first), where rename() would overwrite it. On a file system without hard links, rename()
+ * after a last look that `target` is still free. The folder is synced so the name survives a crash.
  */
 function publish(temp: string, target: string): void {
   fsyncPath(temp)
-  linkSync(temp, target)
-  unlinkSync(temp)
+  try {
+    linkSync(temp, target)
+    unlinkSync(temp)
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error
+    if (existsSync(target)) throw Object.assign(new Error(`EEXIST: file already exists, ${target}`), { code: 'EEXIST' })
+    renameSync(temp, target)
+  }
   fsyncPath(dirname(target))
 }
 
