@@ -48,8 +48,8 @@ async function main(): Promise<void> {
     ) as { realm_id: string; admin_setup_url: string }
     await page.goto(summary.admin_setup_url)
     await page.getByLabel('Email').fill('admin@example.com')
-    await page.getByLabel('Password', { exact: true }).fill('a long admin password')
-    await page.getByLabel('Confirm password').fill('a long admin password')
+    await page.getByLabel('Password', { exact: true }).fill('a long portal passphrase')
+    await page.getByLabel('Confirm password').fill('a long portal passphrase')
     await page.getByRole('button', { name: 'Create admin' }).click()
     await page.waitForURL(`${airlockUrl}/admin`)
     await page.goto(`${airlockUrl}/admin/realms/${summary.realm_id}/users`)
