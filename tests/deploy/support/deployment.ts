@@ -15,6 +15,7 @@ import { freshPostgres } from '../../../packages/server/test/support/dialects.js
 import { httpsRequest } from './https-client.js'
 import { errorLog, nginxConfig, startNginx, stopNginx } from './nginx.js'
 import { makeCertificates, type Certificates } from './tls.js'
+import { Undo } from '../../e2e/support/undo.js'
 
 /** Makes each Node child stop when this test process goes away, even by SIGKILL (scripts/die-with-parent.cjs). */
 const dieWithParent = join(repoRoot, 'scripts/die-with-parent.cjs')
@@ -50,18 +51,8 @@ async function stop(process: Running): Promise<void> {
 
 /** Starts everything, or stops whatever had started and throws. `close()` stops it all, each step even if one fails. */
 export async function startDeployment(): Promise<Deployment> {
-  const undo: (() => Promise<void> | void)[] = []
-  const closeAll = async () => {
-    const errors: unknown[] = []
-    for (const step of undo.splice(0).reverse()) {
-      try {
-        await step()
-      } catch (error) {
-        errors.push(error)
-      }
-    }
-    if (errors.length > 0) throw errors[0]
-  }
+  const undo = new Undo()
+  const closeAll = undo.run
   const running: { name: string; process: Running }[] = []
   const dir = tempDir('airlock-deploy-')
   const output = () =>

@@ -5,7 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type Response }
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sleep } from '../../../examples/express-guide/test/support/processes.js'
 import { DIALECTS } from '../../../packages/server/test/support/dialects.js'
-import { chromiumPath, desktop, newPerson, type Person } from '../../e2e/support/browser.js'
+import { chromiumPath, desktop, fillSignupForm, newPerson, type Person } from '../../e2e/support/browser.js'
 import { startDeployment, type Deployment } from '../support/deployment.js'
 import { ProxyClient, httpsRequest } from '../support/https-client.js'
 
@@ -88,10 +88,7 @@ describe.runIf(DIALECTS.includes('postgres'))('behind nginx with TLS: two Airloc
     await page.goto(app('/'))
     await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Signup', exact: true }).click()
     await page.waitForURL(onLogin('/signup'))
-    await page.getByLabel(/^First name/).fill(person.first)
-    await page.getByLabel(/^Last name/).fill(person.last)
-    await page.getByLabel('Email').fill(person.email)
-    await page.getByLabel('Password').fill(person.password)
+    await fillSignupForm(page, person)
     await page.getByRole('button', { name: 'Create account' }).click()
     await page.waitForURL(inApp('/'))
     expect(page.url()).toBe(app('/'))

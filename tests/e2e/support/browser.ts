@@ -69,6 +69,14 @@ export function newPerson(first: string, last = 'Tester'): Person {
   }
 }
 
+/** Fills the hosted signup form's names, email and password with `person`'s (the caller submits it). */
+export async function fillSignupForm(page: Page, person: Person): Promise<void> {
+  await page.getByLabel(/^First name/).fill(person.first)
+  await page.getByLabel(/^Last name/).fill(person.last)
+  await page.getByLabel('Email').fill(person.email)
+  await page.getByLabel('Password').fill(person.password)
+}
+
 /** The text on the page, whitespace collapsed. */
 export async function pageText(page: Page): Promise<string> {
   return (await page.locator('body').innerText()).replace(/\s+/g, ' ').trim()

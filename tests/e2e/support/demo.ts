@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { alive, cleanEnv, cliPath, freePort, removeDir, repoRoot, run, sleep, tempDir, Running } from '../../../examples/express-guide/test/support/processes.js'
 import { freshPostgres } from '../../../packages/server/test/support/dialects.js'
 import { MailCatcher, type CaughtMail } from '../../../packages/server/test/support/mail-catcher.js'
+import { Undo } from './undo.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -38,18 +39,8 @@ export interface Demo {
  * fails part-way, so a failed `beforeAll` leaves nothing behind either.
  */
 export async function startDemo(dialect: Dialect): Promise<Demo> {
-  const undo: (() => Promise<void> | void)[] = []
-  const closeAll = async () => {
-    const errors: unknown[] = []
-    for (const step of undo.splice(0).reverse()) {
-      try {
-        await step()
-      } catch (error) {
-        errors.push(error)
-      }
-    }
-    if (errors.length > 0) throw errors[0]
-  }
+  const undo = new Undo()
+  const closeAll = undo.run
 
   try {
     const mail = await MailCatcher.start()

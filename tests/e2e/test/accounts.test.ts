@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../packages/server/test/support/dialects.js'
 import { linkIn } from '../../../packages/server/test/support/mail-catcher.js'
-import { desktop, launchChromium, newPerson, pageText, Shots, type Person } from '../support/browser.js'
+import { desktop, fillSignupForm, launchChromium, newPerson, pageText, Shots, type Person } from '../support/browser.js'
 import { startDemo, type Demo } from '../support/demo.js'
 
 describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the server (sqlite, multi-user realm) and the example app', () => {
@@ -75,11 +75,8 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the
     await page.goto(app('/'))
     await nav(page).getByRole('link', { name: 'Signup', exact: true }).click()
     await page.waitForURL(onServer('/signup'))
-    await page.getByLabel(/^First name/).fill(person.first)
-    await page.getByLabel(/^Last name/).fill(person.last)
+    await fillSignupForm(page, person)
     await page.getByLabel(/^Account name/).fill(accountName)
-    await page.getByLabel('Email').fill(person.email)
-    await page.getByLabel('Password').fill(person.password)
     await shots.take(page, `signup form of ${person.first}`)
     await page.getByRole('button', { name: 'Create account' }).click()
     await page.waitForURL(inApp('/'))

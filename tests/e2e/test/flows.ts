@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../packages/server/test/support/dialects.js'
 import { linkIn } from '../../../packages/server/test/support/mail-catcher.js'
-import { desktop, focused, labelledInputIds, launchChromium, newPerson, pageText, Shots, unlabelledInputs, type Person } from '../support/browser.js'
+import { desktop, fillSignupForm, focused, labelledInputIds, launchChromium, newPerson, pageText, Shots, unlabelledInputs, type Person } from '../support/browser.js'
 import { startDemo, type Demo, type Dialect } from '../support/demo.js'
 
 /** Every flow on one database; AIRLOCK_TEST_DIALECTS=sqlite leaves PostgreSQL out. */
@@ -67,10 +67,7 @@ export function defineFlows(dialect: Dialect): void {
       await screenshots?.take(on, 'app home, logged out')
       await on.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Signup', exact: true }).click()
       await on.waitForURL(onServer('/signup'))
-      await on.getByLabel(/^First name/).fill(person.first)
-      await on.getByLabel(/^Last name/).fill(person.last)
-      await on.getByLabel('Email').fill(person.email)
-      await on.getByLabel('Password').fill(person.password)
+      await fillSignupForm(on, person)
       await screenshots?.take(on, 'signup form filled in')
       await on.getByRole('button', { name: 'Create account' }).click()
       await on.waitForURL(inApp('/'))
@@ -338,10 +335,7 @@ export function defineFlows(dialect: Dialect): void {
       await page.getByRole('link', { name: 'Create an account' }).click()
       await page.waitForURL(onServer('/signup'))
       await checkLabels('signup', ['first_name', 'last_name', 'email', 'password'])
-      await page.getByLabel(/^First name/).fill(person.first)
-      await page.getByLabel(/^Last name/).fill(person.last)
-      await page.getByLabel('Email').fill(person.email)
-      await page.getByLabel('Password').fill(person.password)
+      await fillSignupForm(page, person)
       await page.getByRole('button', { name: 'Create account' }).click()
       await page.waitForURL(inApp('/'))
 

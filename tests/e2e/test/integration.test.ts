@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, cliPath, freePort, removeDir, repoRoot, run, Running, sleep, tempDir } from '../../../examples/express-guide/test/support/processes.js'
-import { desktop, launchChromium, newPerson, pageText, Shots } from '../support/browser.js'
+import { desktop, fillSignupForm, launchChromium, newPerson, pageText, Shots } from '../support/browser.js'
 import { startDemo, type Demo } from '../support/demo.js'
 
 const ADMIN = { email: 'portal.admin@example.com', password: 'portal admin password 1' }
@@ -146,10 +146,7 @@ describe('in Chromium: the admin portal walk-through, from the first admin to a 
       await page.waitForURL((url) => url.origin === loginrocketUrl && url.pathname === '/login')
       await page.getByRole('link', { name: 'Create an account' }).click()
       await page.waitForURL((url) => url.origin === loginrocketUrl && url.pathname === '/signup')
-      await page.getByLabel(/^First name/).fill(person.first)
-      await page.getByLabel(/^Last name/).fill(person.last)
-      await page.getByLabel('Email').fill(person.email)
-      await page.getByLabel('Password').fill(person.password)
+      await fillSignupForm(page, person)
       await shots.take(page, 'signup form')
       await page.getByRole('button', { name: 'Create account' }).click()
       await page.waitForURL((url) => url.origin === appUrl && url.pathname === '/me' && !url.search.includes('token='))

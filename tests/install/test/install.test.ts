@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { desktop, launchChromium, newPerson, pageText, Shots } from '../../e2e/support/browser.js'
+import { desktop, fillSignupForm, launchChromium, newPerson, pageText, Shots } from '../../e2e/support/browser.js'
 import { freePort, removeDir, repoRoot, start, tempDir } from '../../../examples/express-guide/test/support/processes.js'
 import { exec, startNpx, userEnv } from '../support/npx.js'
 import { nodeScripts } from '../support/processes.js'
@@ -122,10 +122,7 @@ describe('installed into an empty project outside the workspace', () => {
         await page.goto(`${appUrl}/`)
         await nav.getByRole('link', { name: 'Signup', exact: true }).click()
         await page.waitForURL(onServer('/signup'))
-        await page.getByLabel(/^First name/).fill(person.first)
-        await page.getByLabel(/^Last name/).fill(person.last)
-        await page.getByLabel('Email').fill(person.email)
-        await page.getByLabel('Password').fill(person.password)
+        await fillSignupForm(page, person)
         await shots.take(page, 'signup form on the installed server')
         await page.getByRole('button', { name: 'Create account' }).click()
 
