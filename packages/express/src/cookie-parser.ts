@@ -1,4 +1,4 @@
-import { IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { NextFunction, Request, Response } from 'express'
 import realCookieParser from 'cookie-parser'
 
@@ -14,45 +14,41 @@ interface CookieState {
 }
 
 const STATE = Symbol('airlock.cookieParser')
-type WithState = IncomingMessage & { [STATE]?: CookieState }
+type WithState = IncomingMessage & { [STATE]: CookieState }
 
-function stateOf(req: WithState): CookieState {
-  return (req[STATE] ??= { parse: null, secret: undefined })
-}
-
-function parsedField(req: WithState, name: 'cookies' | 'signedCookies'): Cookies | undefined {
-  const state = req[STATE]
-  if (state === undefined) return undefined
+function parsed(state: CookieState, req: WithState, name: 'cookies' | 'signedCookies'): Cookies | undefined {
   if (state[name] === undefined && state.parse !== null) {
-    const parsed = state.parse(req.headers.cookie)
-    state.cookies ??= parsed.cookies
-    state.signedCookies ??= parsed.signedCookies
+    const fields = state.parse(req.headers.cookie)
+    state.cookies ??= fields.cookies
+    state.signedCookies ??= fields.signedCookies
     state.parse = null
   }
   return state[name]
 }
 
 /**
- * The accessors live once on IncomingMessage.prototype, the one ancestor of every request (sub-apps
- * swap Express's prototypes): per-request getters would give each request its own hidden class and
- * slow every property access after them. A request that no cookieParser() saw reads undefined, as before.
+ * One set of accessors for every request, defined on each request a cookieParser() sees: other apps and
+ * servers in the process keep Node's and Express's objects as they are. Shared functions, defined in one
+ * order, give those requests one hidden class between them (a getter per request would give each its own
+ * and slow every property access after it).
  */
-function installAccessors(): void {
-  if (Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'signedCookies')?.get) return
-  const accessor = (name: 'cookies' | 'signedCookies' | 'secret'): PropertyDescriptor => ({
+function accessor(name: 'cookies' | 'signedCookies' | 'secret'): PropertyDescriptor {
+  return {
     configurable: true,
     get(this: WithState) {
-      return name === 'secret' ? this[STATE]?.secret : parsedField(this, name)
+      const state = this[STATE]
+      return name === 'secret' ? state.secret : parsed(state, this, name)
     },
     set(this: WithState, value: any) {
-      stateOf(this)[name] = value
+      this[STATE][name] = value
     },
-  })
-  Object.defineProperties(IncomingMessage.prototype, {
-    cookies: accessor('cookies'),
-    signedCookies: accessor('signedCookies'),
-    secret: accessor('secret'),
-  })
+  }
+}
+
+const ACCESSORS: PropertyDescriptorMap = {
+  cookies: accessor('cookies'),
+  signedCookies: accessor('signedCookies'),
+  secret: accessor('secret'),
 }
 
 /**
@@ -65,7 +61,6 @@ function installAccessors(): void {
  * @public
  */
 export function cookieParser(secret?: string | string[], options?: ParseOptions) {
-  installAccessors()
   const real = realCookieParser(secret, options)
   const secrets = secret === undefined ? [] : Array.isArray(secret) ? secret : [secret]
   const noop = () => {}
@@ -77,10 +72,10 @@ export function cookieParser(secret?: string | string[], options?: ParseOptions)
   }
 
   return function cookieParser(req: Request, _res: Response, next: NextFunction): void {
-    const request = req as unknown as WithState
     // Done already, by this or another cookie parser (which sets its own properties).
-    if (request[STATE] !== undefined || Object.hasOwn(req, 'cookies')) return next()
-    request[STATE] = { parse, secret: secrets[0] }
+    if (Object.hasOwn(req, 'cookies')) return next()
+    ;(req as unknown as WithState)[STATE] = { parse, secret: secrets[0] }
+    Object.defineProperties(req, ACCESSORS)
     next()
   }
 }

@@ -1,9 +1,29 @@
+import { IncomingMessage, type RequestListener } from 'node:http'
 import express from 'express'
 import realCookieParser from 'cookie-parser'
 import { sign } from 'cookie-signature'
 import { describe, expect, it } from 'vitest'
 import { cookieParser } from '../src/index.js'
+import { EXPRESS_VERSIONS } from './support/guide-app.js'
 import { get, serve } from './support/http.js'
+
+/** What a request looks like to a route: whether it has the cookie properties, and how each is held. */
+function shapeOf(req: IncomingMessage) {
+  const shape = (name: string) => {
+    if (!(name in req)) return 'absent'
+    return Object.getOwnPropertyDescriptor(req, name)?.get ? 'accessor' : 'value'
+  }
+  return { cookies: shape('cookies'), signedCookies: shape('signedCookies'), secret: shape('secret') }
+}
+
+async function answer(app: RequestListener, path = '/', cookie = 'a=1') {
+  const server = await serve(app)
+  try {
+    return await (await get(`${server.url}${path}`, { cookie })).json()
+  } finally {
+    await server.close()
+  }
+}
 
 async function parsedBy(parser: express.RequestHandler, cookie: string) {
   const app = express()
@@ -112,6 +132,66 @@ describe('cookieParser', () => {
       await server.close()
     }
   })
+
+  it('changes no other app or server in the process: their requests stay as Node and Express make them', async () => {
+    const parsing = express()
+    parsing.use(cookieParser('s3cret'))
+    parsing.get('/', (req, res) => {
+      res.json({ ...shapeOf(req), a: req.cookies.a })
+    })
+    expect(await answer(parsing)).toEqual({ cookies: 'accessor', signedCookies: 'accessor', secret: 'accessor', a: '1' })
+
+    const without = express()
+    without.get('/', (req, res) => {
+      res.json(shapeOf(req))
+    })
+    const absent = { cookies: 'absent', signedCookies: 'absent', secret: 'absent' }
+    expect(await answer(without)).toEqual(absent)
+
+    // A Node server without Express, as serve() runs it.
+    expect(await answer((req, res) => res.end(JSON.stringify(shapeOf(req))))).toEqual(absent)
+
+    const withReal = express()
+    withReal.use(realCookieParser('other'))
+    withReal.get('/', (req, res) => {
+      res.json({ ...shapeOf(req), a: req.cookies.a })
+    })
+    expect(await answer(withReal)).toEqual({ cookies: 'value', signedCookies: 'value', secret: 'value', a: '1' })
+
+    for (const prototype of [IncomingMessage.prototype, express.request]) {
+      expect(Object.getOwnPropertyNames(prototype)).not.toContain('cookies')
+    }
+  })
+
+  it('in one app, leaves requests on paths without it as they are', async () => {
+    const app = express()
+    app.use('/parsed', cookieParser())
+    app.get('/parsed', (req, res) => {
+      res.json(req.cookies)
+    })
+    app.get('/other', (req, res) => {
+      res.json(shapeOf(req))
+    })
+    expect(await answer(app, '/parsed')).toEqual({ a: '1' })
+    expect(await answer(app, '/other')).toEqual({ cookies: 'absent', signedCookies: 'absent', secret: 'absent' })
+  })
+
+  for (const [version, factory] of EXPRESS_VERSIONS) {
+    it(`keeps the cookies after a sub-app that parsed them hands the request back (${version})`, async () => {
+      const app = factory()
+      const sub = factory()
+      sub.use(cookieParser('s3cret'))
+      sub.get('/seen', (req, res, next) => {
+        res.locals.inside = req.cookies.a
+        next()
+      })
+      app.use('/sub', sub)
+      app.get('/sub/seen', (req, res) => {
+        res.json({ inside: res.locals.inside, after: req.cookies.a, secret: (req as { secret?: string }).secret })
+      })
+      expect(await answer(app, '/sub/seen')).toEqual({ inside: '1', after: '1', secret: 's3cret' })
+    })
+  }
 
   it("keeps cookie-parser's helpers", () => {
     expect(cookieParser.JSONCookie('j:{"a":1}')).toEqual({ a: 1 })

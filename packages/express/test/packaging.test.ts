@@ -36,6 +36,11 @@ describe('the built package', () => {
     expect(stderr).toBe('')
   })
 
+  it('exports its functions and nothing else at run time (the AuthRocket helper is a type only)', () => {
+    const { stdout } = run('names.mjs', `import * as airlock from '@airlock/express'\nconsole.log(JSON.stringify(Object.keys(airlock)))`)
+    expect(JSON.parse(stdout)).toEqual([...EXPORTS].sort())
+  })
+
   it('works with import from ESM without a warning', () => {
     const { stdout, stderr } = run(
       'app.mjs',

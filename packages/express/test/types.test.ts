@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express'
-import { describe, expectTypeOf, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import * as airlock from '../src/index.js'
 import type { AuthRocket, Membership, Org, Session, UrlParams, User } from '../src/index.js'
 
 describe('types', () => {
@@ -24,6 +25,15 @@ describe('types', () => {
     expectTypeOf<AuthRocket['safeThisUri']>().returns.toEqualTypeOf<string>()
     expectTypeOf<AuthRocket['arAccountsUrl']>().parameter(0).toEqualTypeOf<UrlParams | undefined>()
     expectTypeOf<UrlParams[string]>().toEqualTypeOf<string | number | boolean | URL | null | undefined>()
+  })
+
+  it('exports the AuthRocket helper as a type only: apps cannot construct it', () => {
+    // Never called: it is here for the type checker, which must refuse it (for that reason alone: the arguments fit).
+    const construct = (...args: ConstructorParameters<typeof AuthRocket>) =>
+      // @ts-expect-error: AuthRocket is exported with `export type`
+      new airlock.AuthRocket(...args)
+    expectTypeOf(construct).toBeFunction()
+    expect(Object.keys(airlock)).not.toContain('AuthRocket')
   })
 
   it('adds no global req.user', () => {
