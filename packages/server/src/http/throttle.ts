@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import type { Context, MiddlewareHandler } from 'hono'
-import { normalizeEmail } from '../db/repositories/users.js'
+import { normalizeEmail } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
 import { readFlow } from '../routes/hosted/flow.js'
 import type { Services } from '../services/index.js'

@@ -1,6 +1,6 @@
 import type { AccountRepository, Member, Membership, Org, OrgSummary } from '../db/repositories/accounts.js'
 import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
+import type { User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
 import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
 import { recordWithin } from './events.js'

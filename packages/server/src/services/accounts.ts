@@ -1,7 +1,7 @@
 import { newId } from '../crypto/ids.js'
 import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
 import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
+import type { User } from '../domain/user.js'
 import { recordWithin, type EventInput } from './events.js'
 import { PERMISSION } from './realm-settings.js'
 import { textProblem, type Outcome } from './validation.js'

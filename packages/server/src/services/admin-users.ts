@@ -1,6 +1,7 @@
 import type { Realm } from '../db/repositories/realms.js'
 import type { SessionDetails, SessionRepository } from '../db/repositories/sessions.js'
-import { normalizeEmail, type User, type UserChanges, type UserRepository } from '../db/repositories/users.js'
+import { type UserRepository } from '../db/repositories/users.js'
+import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
 import { recordWithin } from './events.js'
 import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from './validation.js'

@@ -1,5 +1,5 @@
 import type { Realm } from '../db/repositories/realms.js'
-import { normalizeEmail, type User } from '../db/repositories/users.js'
+import { normalizeEmail, type User } from '../domain/user.js'
 import { secretLink } from './account-mail.js'
 import { LIFETIME_MS, type LinkService } from './links.js'
 import type { Mailer } from './mailer.js'

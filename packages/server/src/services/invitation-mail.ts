@@ -1,6 +1,6 @@
 import type { Org } from '../db/repositories/accounts.js'
 import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
+import type { User } from '../domain/user.js'
 import { secretLink, sendInBackground } from './account-mail.js'
 import type { Services } from './index.js'
 import { INVITATION_DAYS, type SentInvitation } from './invitations.js'

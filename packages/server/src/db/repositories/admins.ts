@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { AdminSessionTable, AdminTable, Database } from '../schema.js'
-import { normalizeEmail } from './users.js'
+import { normalizeEmail } from '../../domain/user.js'
 
 export interface Admin {
   id: string

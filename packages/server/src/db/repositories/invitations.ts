@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, InvitationTable } from '../schema.js'
-import { normalizeEmail } from './users.js'
+import { normalizeEmail } from '../../domain/user.js'
 
 /** An invitation to join an account (org) with some permissions; its link's secret is stored only as a hash. */
 export interface Invitation {

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { Realm } from '../../db/repositories/realms.js'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { LoginSession } from '../../db/repositories/sessions.js'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import type { AppEnv } from '../../http/env.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { Services } from '../../services/index.js'

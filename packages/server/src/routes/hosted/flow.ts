@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import type { LoginSession } from '../../db/repositories/sessions.js'
 import { AppError } from '../../errors/app-error.js'
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from '../../http/cookies.js'

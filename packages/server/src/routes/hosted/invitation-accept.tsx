@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { LoginSession } from '../../db/repositories/sessions.js'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import { INVITATION_DAYS, type AcceptOutcome, type FoundInvitation } from '../../services/invitations.js'

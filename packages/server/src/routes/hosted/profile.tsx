@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'

@@ -1,7 +1,7 @@
 import type { MembershipWithOrg } from '../../db/repositories/accounts.js'
 import type { NamedEvent } from '../../db/repositories/events.js'
 import type { SessionDetails } from '../../db/repositories/sessions.js'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import type { RealmSettings } from '../../services/realm-settings.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'

@@ -1,5 +1,5 @@
 import type { Realm } from '../../db/repositories/realms.js'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
