@@ -1,4 +1,5 @@
-import type { AccountRepository, Member, Membership, Org, OrgSummary } from '../db/repositories/accounts.js'
+import type { AccountRepository } from '../db/repositories/accounts.js'
+import type { Member, Membership, Org, OrgSummary } from '../domain/account.js'
 import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'

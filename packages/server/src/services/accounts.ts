@@ -1,5 +1,6 @@
 import { newId } from '../crypto/ids.js'
-import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
+import type { AccountRepository } from '../db/repositories/accounts.js'
+import type { Membership, MembershipWithOrg, Org } from '../domain/account.js'
 import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../domain/user.js'
 import { recordWithin, type EventInput } from './events.js'

@@ -1,4 +1,4 @@
-import type { Org } from '../db/repositories/accounts.js'
+import type { Org } from '../domain/account.js'
 import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../domain/user.js'
 import { secretLink, sendInBackground } from './account-mail.js'

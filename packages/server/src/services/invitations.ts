@@ -1,5 +1,6 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { AccountRepository, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
+import type { AccountRepository } from '../db/repositories/accounts.js'
+import type { MembershipWithOrg, Org } from '../domain/account.js'
 import { invitationState, type Invitation, type InvitationRepository, type InvitationState } from '../db/repositories/invitations.js'
 import type { Realm } from '../db/repositories/realms.js'
 import { normalizeEmail, type User } from '../domain/user.js'

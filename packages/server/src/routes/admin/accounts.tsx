@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import type { Org } from '../../db/repositories/accounts.js'
+import type { Org } from '../../domain/account.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'

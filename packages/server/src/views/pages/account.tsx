@@ -1,4 +1,4 @@
-import type { Member } from '../../db/repositories/accounts.js'
+import type { Member } from '../../domain/account.js'
 import type { Invitation } from '../../db/repositories/invitations.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { AccountAccess } from '../../services/account-management.js'

@@ -1,4 +1,4 @@
-import type { MembershipWithOrg } from '../../db/repositories/accounts.js'
+import type { MembershipWithOrg } from '../../domain/account.js'
 import type { Realm } from '../../db/repositories/realms.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'

@@ -1,4 +1,4 @@
-import type { Member, Org } from '../../db/repositories/accounts.js'
+import type { Member, Org } from '../../domain/account.js'
 import type { NamedEvent } from '../../db/repositories/events.js'
 import type { Invitation } from '../../db/repositories/invitations.js'
 import type { Realm } from '../../db/repositories/realms.js'

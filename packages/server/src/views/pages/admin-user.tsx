@@ -1,4 +1,4 @@
-import type { MembershipWithOrg } from '../../db/repositories/accounts.js'
+import type { MembershipWithOrg } from '../../domain/account.js'
 import type { NamedEvent } from '../../db/repositories/events.js'
 import type { SessionDetails } from '../../db/repositories/sessions.js'
 import type { User } from '../../domain/user.js'
