@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../src/crypto/ids.js'
-import type { Realm } from '../src/db/repositories/realms.js'
+import type { Realm } from '../src/domain/realm.js'
 import { userRepository } from '../src/db/repositories/users.js'
 import type { User } from '../src/domain/user.js'
 import { createRealm } from '../src/services/realms.js'

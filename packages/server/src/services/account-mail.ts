@@ -1,4 +1,4 @@
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { User } from '../domain/user.js'
 import type { Services } from './index.js'
 import { LIFETIME_MS } from './links.js'

@@ -1,11 +1,10 @@
 import type { AccountRepository } from '../db/repositories/accounts.js'
 import type { Member, Membership, Org, OrgSummary } from '../domain/account.js'
-import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
 import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
 import { recordWithin } from './events.js'
-import { PERMISSION } from './realm-settings.js'
+import { PERMISSION, type Realm } from '../domain/realm.js'
 import { textProblem, type FieldErrors, type Outcome } from './validation.js'
 
 /** What the browser's user may do with one account: every member sees it; owners and admins manage it. */

@@ -1,10 +1,9 @@
 import { newId } from '../crypto/ids.js'
 import type { AccountRepository } from '../db/repositories/accounts.js'
 import type { Membership, MembershipWithOrg, Org } from '../domain/account.js'
-import type { Realm } from '../db/repositories/realms.js'
 import type { User } from '../domain/user.js'
 import { recordWithin, type EventInput } from './events.js'
-import { PERMISSION } from './realm-settings.js'
+import { PERMISSION, type Realm } from '../domain/realm.js'
 import { textProblem, type Outcome } from './validation.js'
 
 /** Reserved permissions: owners and admins manage the account; every account keeps at least one owner. */

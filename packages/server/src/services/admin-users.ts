@@ -1,4 +1,4 @@
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { SessionDetails, SessionRepository } from '../db/repositories/sessions.js'
 import { type UserRepository } from '../db/repositories/users.js'
 import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Kysely } from 'kysely'
 import { oneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import { sessionRepository, type LoginSession } from '../db/repositories/sessions.js'
 import { userRepository, type UserRepository } from '../db/repositories/users.js'
 import type { User, UserChanges } from '../domain/user.js'

@@ -1,4 +1,4 @@
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import { normalizeEmail, type User } from '../domain/user.js'
 import { secretLink } from './account-mail.js'
 import { LIFETIME_MS, type LinkService } from './links.js'

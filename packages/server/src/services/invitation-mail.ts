@@ -1,5 +1,5 @@
 import type { Org } from '../domain/account.js'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { User } from '../domain/user.js'
 import { secretLink, sendInBackground } from './account-mail.js'
 import type { Services } from './index.js'

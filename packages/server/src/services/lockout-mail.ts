@@ -1,4 +1,4 @@
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { User } from '../domain/user.js'
 import { sendInBackground } from './account-mail.js'
 import type { Services } from './index.js'

@@ -1,5 +1,5 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { LoginSession, SessionRepository } from '../db/repositories/sessions.js'
 
 /** LoginRocket sessions: the browser holds a random secret; the server keeps its hash and the session record. */

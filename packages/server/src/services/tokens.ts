@@ -1,5 +1,5 @@
 import { compactVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { LoginSession } from '../db/repositories/sessions.js'
 import type { User } from '../domain/user.js'
 import type { MembershipWithOrg } from '../domain/account.js'

@@ -1,5 +1,5 @@
 import { newId } from '../crypto/ids.js'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { UserRepository } from '../db/repositories/users.js'
 import type { NewUser, User } from '../domain/user.js'
 import { checkPassword, hashPassword, passwordProblem, PASSWORD_MAX } from './passwords.js'

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { Org } from '../../domain/account.js'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'

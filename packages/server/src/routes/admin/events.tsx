@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { EVENT_TYPES, eventTypeChoices } from '../../services/events.js'

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'

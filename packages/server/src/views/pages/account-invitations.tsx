@@ -1,5 +1,5 @@
 import type { Invitation } from '../../db/repositories/invitations.js'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions, type AccountAccess } from '../../services/account-management.js'
 import { sharesAccounts } from '../../services/invitations.js'
 import type { FieldErrors } from '../../services/validation.js'

@@ -1,5 +1,5 @@
 import type { Member } from '../../domain/account.js'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { isOwner, offeredPermissions, type AccountAccess } from '../../services/account-management.js'
 import { ADMIN, OWNER } from '../../services/accounts.js'
 import type { FieldErrors } from '../../services/validation.js'

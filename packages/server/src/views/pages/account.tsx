@@ -1,6 +1,6 @@
 import type { Member } from '../../domain/account.js'
 import type { Invitation } from '../../db/repositories/invitations.js'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { ConfirmBox, Field, Form, Notice } from '../form.js'

@@ -1,7 +1,7 @@
 import type { Member, Org } from '../../domain/account.js'
 import type { NamedEvent } from '../../db/repositories/events.js'
 import type { Invitation } from '../../db/repositories/invitations.js'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Checkboxes, ConfirmBox, Field, Form, Notice } from '../form.js'

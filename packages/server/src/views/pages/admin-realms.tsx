@@ -1,4 +1,4 @@
-import { realmSettingsSchema, type RealmSettings } from '../../services/realm-settings.js'
+import { realmSettingsSchema, type RealmSettings } from '../../domain/realm.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'

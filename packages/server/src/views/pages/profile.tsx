@@ -1,4 +1,4 @@
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import type { User } from '../../domain/user.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Form, Notice } from '../form.js'

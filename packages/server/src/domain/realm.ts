@@ -59,6 +59,17 @@ export const realmSettingsSchema = z.strictObject({
 })
 
 export type RealmSettings = z.infer<typeof realmSettingsSchema>
+
+export interface Realm {
+  id: string
+  name: string
+  /** Null for the default realm, which is served at the server's public URL. */
+  loginrocketUrl: string | null
+  isDefault: boolean
+  settings: RealmSettings
+  createdAt: Date
+}
+
 export const SETTING_NAMES = Object.keys(realmSettingsSchema.shape) as (keyof RealmSettings)[]
 
 const NUMERIC = new Set(['jwt_minutes', 'session_minutes', 'renew_grace_minutes'])
