@@ -6,7 +6,8 @@ import type { Realm } from '../domain/realm.js'
 import { normalizeEmail, type User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
 import { checkPermissions, offeredPermissions, type AccountAccess } from './account-management.js'
-import { recordWithin, type EventInput } from './events.js'
+import { recordWithin } from './events.js'
+import type { EventInput } from '../domain/event.js'
 import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
 
 export const INVITATION_DAYS = 30

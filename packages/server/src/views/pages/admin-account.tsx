@@ -1,5 +1,5 @@
 import type { Member, Org } from '../../domain/account.js'
-import type { NamedEvent } from '../../db/repositories/events.js'
+import type { NamedEvent } from '../../domain/event.js'
 import type { Invitation } from '../../db/repositories/invitations.js'
 import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions } from '../../services/account-management.js'

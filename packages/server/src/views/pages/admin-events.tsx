@@ -1,4 +1,4 @@
-import type { NamedEvent } from '../../db/repositories/events.js'
+import type { NamedEvent } from '../../domain/event.js'
 import type { FieldErrors } from '../../services/validation.js'
 import { Field, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'

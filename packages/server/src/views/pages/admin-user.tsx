@@ -1,5 +1,5 @@
 import type { MembershipWithOrg } from '../../domain/account.js'
-import type { NamedEvent } from '../../db/repositories/events.js'
+import type { NamedEvent } from '../../domain/event.js'
 import type { SessionDetails } from '../../db/repositories/sessions.js'
 import type { User } from '../../domain/user.js'
 import type { RealmSettings } from '../../domain/realm.js'
