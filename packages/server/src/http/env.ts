@@ -1,4 +1,4 @@
-import type { Admin, AdminSession } from '../db/repositories/admins.js'
+import type { Admin, AdminSession } from '../domain/admin.js'
 import type { Realm } from '../domain/realm.js'
 import type { ThrottleService } from '../services/throttle.js'
 

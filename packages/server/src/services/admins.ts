@@ -1,5 +1,6 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { Admin, AdminRepository, AdminSession } from '../db/repositories/admins.js'
+import type { AdminRepository } from '../db/repositories/admins.js'
+import type { Admin, AdminSession } from '../domain/admin.js'
 import type { LinkService } from './links.js'
 import { checkPassword, hashPassword, PASSWORD_MAX, passwordProblem } from './passwords.js'
 import { cleanEmail, EMAIL_MAX, emailProblem, type FieldErrors, type Outcome } from './validation.js'

@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import type { SecretBox } from '../crypto/secret-box.js'
 import { newId } from '../crypto/ids.js'
 import type { Realm } from '../domain/realm.js'
-import type { SigningKeyRecord, SigningKeyRepository } from '../db/repositories/signing-keys.js'
+import type { SigningKeyRepository } from '../db/repositories/signing-keys.js'
+import type { SigningKeyRecord } from '../domain/signing-key.js'
 
 type CryptoKey = webcrypto.CryptoKey
 

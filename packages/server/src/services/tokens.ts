@@ -1,6 +1,6 @@
 import { compactVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
 import type { Realm } from '../domain/realm.js'
-import type { LoginSession } from '../db/repositories/sessions.js'
+import type { LoginSession } from '../domain/session.js'
 import type { User } from '../domain/user.js'
 import type { MembershipWithOrg } from '../domain/account.js'
 import type { AccountService } from './accounts.js'

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { LoginSession } from '../../db/repositories/sessions.js'
+import type { LoginSession } from '../../domain/session.js'
 import type { User } from '../../domain/user.js'
 import type { AppEnv } from '../../http/env.js'
 import type { AccountAccess } from '../../services/account-management.js'

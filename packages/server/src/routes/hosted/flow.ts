@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { User } from '../../domain/user.js'
-import type { LoginSession } from '../../db/repositories/sessions.js'
+import type { LoginSession } from '../../domain/session.js'
 import { AppError } from '../../errors/app-error.js'
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'

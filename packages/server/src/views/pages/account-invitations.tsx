@@ -1,4 +1,4 @@
-import type { Invitation } from '../../db/repositories/invitations.js'
+import type { Invitation } from '../../domain/invitation.js'
 import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions, type AccountAccess } from '../../services/account-management.js'
 import { sharesAccounts } from '../../services/invitations.js'

@@ -1,5 +1,5 @@
 import type { Member } from '../../domain/account.js'
-import type { Invitation } from '../../db/repositories/invitations.js'
+import type { Invitation } from '../../domain/invitation.js'
 import type { Realm } from '../../domain/realm.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'

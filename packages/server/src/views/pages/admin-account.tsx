@@ -1,6 +1,6 @@
 import type { Member, Org } from '../../domain/account.js'
 import type { NamedEvent } from '../../domain/event.js'
-import type { Invitation } from '../../db/repositories/invitations.js'
+import type { Invitation } from '../../domain/invitation.js'
 import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions } from '../../services/account-management.js'
 import type { FieldErrors } from '../../services/validation.js'

@@ -1,6 +1,6 @@
 import type { MembershipWithOrg } from '../../domain/account.js'
 import type { NamedEvent } from '../../domain/event.js'
-import type { SessionDetails } from '../../db/repositories/sessions.js'
+import type { SessionDetails } from '../../domain/session.js'
 import type { User } from '../../domain/user.js'
 import type { RealmSettings } from '../../domain/realm.js'
 import type { FieldErrors } from '../../services/validation.js'
