@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.js'
 import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
 import { recordWithin } from './events.js'
 import { PERMISSION, type Realm } from '../domain/realm.js'
-import { textProblem, type FieldErrors, type Outcome } from './validation.js'
+import { textProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 /** What the browser's user may do with one account: every member sees it; owners and admins manage it. */
 export interface AccountAccess {

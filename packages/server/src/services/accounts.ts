@@ -5,7 +5,7 @@ import type { User } from '../domain/user.js'
 import { recordWithin } from './events.js'
 import type { EventInput } from '../domain/event.js'
 import { PERMISSION, type Realm } from '../domain/realm.js'
-import { textProblem, type Outcome } from './validation.js'
+import { textProblem, type Outcome } from '../domain/validation.js'
 
 /** Reserved permissions: owners and admins manage the account; every account keeps at least one owner. */
 export const OWNER = 'ar:owner'

@@ -5,7 +5,7 @@ import { type UserRepository } from '../db/repositories/users.js'
 import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
 import { recordWithin } from './events.js'
-import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export const USERS_PER_PAGE = 50
 /** Searches longer than this are cut (no email, name or id is longer). */

@@ -3,7 +3,7 @@ import type { AdminRepository } from '../db/repositories/admins.js'
 import type { Admin, AdminSession } from '../domain/admin.js'
 import type { LinkService } from './links.js'
 import { checkPassword, hashPassword, PASSWORD_MAX, passwordProblem } from './passwords.js'
-import { cleanEmail, EMAIL_MAX, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, EMAIL_MAX, emailProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 /** An admin session ends after this long without a request. */
 export const ADMIN_IDLE_MS = 30 * 60_000

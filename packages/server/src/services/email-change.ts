@@ -5,7 +5,7 @@ import { LIFETIME_MS, type LinkService } from './links.js'
 import type { Mailer } from './mailer.js'
 import { checkPassword, PASSWORD_MAX } from './passwords.js'
 import type { UserService } from './users.js'
-import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export interface EmailChangeDeps {
   users: UserService

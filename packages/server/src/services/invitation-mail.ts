@@ -6,7 +6,7 @@ import type { Services } from './index.js'
 import { INVITATION_DAYS, type SentInvitation } from './invitations.js'
 import { inert } from './mail-text.js'
 import type { Mail } from './mailer.js'
-import { emailProblem } from './validation.js'
+import { emailProblem } from '../domain/validation.js'
 
 /**
  * Who sent an invitation, as the invitee reads it: their name and address, or the address alone. Both are

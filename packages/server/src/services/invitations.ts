@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js'
 import { checkPermissions, offeredPermissions, type AccountAccess } from './account-management.js'
 import { recordWithin } from './events.js'
 import type { EventInput } from '../domain/event.js'
-import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export const INVITATION_DAYS = 30
 const LIFETIME_MS = INVITATION_DAYS * 24 * 60 * 60_000

@@ -14,7 +14,7 @@ import { recordWithin } from './events.js'
 import { invitationService, type AcceptOutcome } from './invitations.js'
 import { linkService } from './links.js'
 import { EMAIL_TAKEN, type SignupInput, type UserService } from './users.js'
-import type { FieldErrors, Outcome } from './validation.js'
+import type { FieldErrors, Outcome } from '../domain/validation.js'
 
 export interface SignedUp {
   user: User

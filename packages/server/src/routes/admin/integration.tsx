@@ -5,7 +5,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { validateSettings } from '../../domain/realm.js'
 import { updateRealmSettings } from '../../services/realms.js'
-import { field, type FieldErrors } from '../../services/validation.js'
+import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminIntegrationPage } from '../../views/pages/admin-integration.js'
 import { requireAdmin } from './guard.js'
 

@@ -5,7 +5,7 @@ import { recordAdminEvent } from '../../http/events.js'
 import { applyAssignments, SETTING_NAMES, type RealmSettings, type Realm } from '../../domain/realm.js'
 import { createRealm, updateRealmSettings } from '../../services/realms.js'
 import type { Services } from '../../services/index.js'
-import { field, type FieldErrors } from '../../services/validation.js'
+import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
 import { requireAdmin } from './guard.js'
 

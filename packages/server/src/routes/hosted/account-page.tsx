@@ -5,7 +5,7 @@ import type { AppEnv } from '../../http/env.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { Services } from '../../services/index.js'
 import { inviterProblem } from '../../services/invitations.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { AccountPage, type AccountForm } from '../../views/pages/account.js'
 import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
 

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
-import { field } from '../../services/validation.js'
+import { field } from '../../domain/validation.js'
 import { AccountsPage } from '../../views/pages/accounts.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { browserLogin, loginFirst, readFlow, sendBack, type Flow } from './flow.js'

@@ -6,7 +6,7 @@ import { recordEvent } from '../../http/events.js'
 import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
-import { field, type FieldErrors } from '../../services/validation.js'
+import { field, type FieldErrors } from '../../domain/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
 import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
 

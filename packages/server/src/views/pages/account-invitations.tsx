@@ -2,7 +2,7 @@ import type { Invitation } from '../../domain/invitation.js'
 import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions, type AccountAccess } from '../../services/account-management.js'
 import { sharesAccounts } from '../../services/invitations.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Field, Form } from '../form.js'
 import { permissionOptions, permissionsText } from './account-members.js'
 

@@ -2,7 +2,7 @@ import type { Member } from '../../domain/account.js'
 import type { Realm } from '../../domain/realm.js'
 import { isOwner, offeredPermissions, type AccountAccess } from '../../services/account-management.js'
 import { ADMIN, OWNER } from '../../services/accounts.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Form } from '../form.js'
 
 /** A permission as a checkbox or list shows it; the reserved ones by their role. */

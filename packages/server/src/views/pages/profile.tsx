@@ -1,6 +1,6 @@
 import type { Realm } from '../../domain/realm.js'
 import type { User } from '../../domain/user.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
 import { OutboxNote } from '../outbox-note.js'
