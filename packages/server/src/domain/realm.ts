@@ -1,10 +1,9 @@
 import { z } from 'zod'
 import { AppError } from '../errors/app-error.js'
+import { PERMISSION } from './permissions.js'
 
 const fieldMode = z.enum(['required', 'optional', 'hidden'])
 
-/** A permission name as memberships carry it (`site:admin`, `forum:moderator`, `projects:*`). */
-export const PERMISSION = /^[a-z0-9*:;._-]{1,62}$/i
 const permissionList = z
   .array(z.string().regex(PERMISSION, 'permissions are 1 to 62 letters, digits or * : ; . _ -'))
   .max(100)

@@ -1,7 +1,7 @@
 import type { Realm } from '../domain/realm.js'
 import type { SessionRepository } from '../db/repositories/sessions.js'
 import type { SessionDetails } from '../domain/session.js'
-import { type UserRepository } from '../db/repositories/users.js'
+import type { UserRepository } from '../db/repositories/users.js'
 import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
 import { recordWithin } from './events.js'

@@ -1,6 +1,7 @@
 import type { Invitation } from '../../domain/invitation.js'
 import type { Realm } from '../../domain/realm.js'
-import { offeredPermissions, type AccountAccess } from '../../services/account-management.js'
+import type { AccountAccess } from '../../services/account-management.js'
+import { offeredPermissions } from '../../domain/permissions.js'
 import { sharesAccounts } from '../../services/invitations.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Field, Form } from '../form.js'

@@ -1,7 +1,7 @@
 import type { Member } from '../../domain/account.js'
 import type { Realm } from '../../domain/realm.js'
-import { isOwner, offeredPermissions, type AccountAccess } from '../../services/account-management.js'
-import { ADMIN, OWNER } from '../../services/accounts.js'
+import type { AccountAccess } from '../../services/account-management.js'
+import { ADMIN, OWNER, isOwner, offeredPermissions } from '../../domain/permissions.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Form } from '../form.js'
 
