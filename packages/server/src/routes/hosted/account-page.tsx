@@ -7,7 +7,8 @@ import type { Services } from '../../services/index.js'
 import { inviterProblem } from '../../services/invitations.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { AccountPage, type AccountForm } from '../../views/pages/account.js'
-import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
+import { backParams, browserLogin, loginFirst } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
 export const DONE = {

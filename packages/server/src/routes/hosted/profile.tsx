@@ -8,7 +8,8 @@ import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
-import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
+import { backParams, browserLogin, loginFirst } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** What a successful post says once the browser is back on the profile (`?saved=...`); never free text from the URL. */
 const SAVED: Record<ProfileForm, string> = {

@@ -5,7 +5,8 @@ import type { FoundInvitation } from '../../services/invitations.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { SignupPage } from '../../views/pages/signup.js'
 import { accountPath } from './account-page.js'
-import { completeLogin, type Flow } from './flow.js'
+import { completeLogin } from './flow.js'
+import type { Flow } from '../../http/flow.js'
 import { acceptPath, unusableInvitation } from './invitation-accept.js'
 
 /**

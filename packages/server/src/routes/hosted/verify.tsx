@@ -11,7 +11,8 @@ import { outboxUrl } from '../../services/outbox.js'
 import { cleanEmail, emailProblem, field, type Outcome } from '../../domain/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
-import { browserLogin, readFlow, type Flow } from './flow.js'
+import { browserLogin } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** "Check your email", with the button that sends the link again (login and signup show it too). */
 export function checkEmailPage(c: Context<AppEnv>, services: Services, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
