@@ -8,10 +8,9 @@ import { secretBox } from './crypto/secret-box.js'
 import { checkReachable, openDatabase } from './db/connect.js'
 import { migrate, SchemaTooNewError } from './db/migrate.js'
 import type { Metrics } from './metrics/metrics.js'
-import type { Realm } from './db/repositories/realms.js'
 import { createServices, type Services } from './services/index.js'
 import { masterKeyOpensAll } from './services/master-key-check.js'
-import { validateSettings } from './services/realm-settings.js'
+import { validateSettings, type Realm } from './domain/realm.js'
 
 export interface Booted {
   services: Services

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRealm } from '../src/services/realms.js'
-import { applyAssignments } from '../src/services/realm-settings.js'
+import { applyAssignments } from '../src/domain/realm.js'
 import { APP, addMember, confirmEmail, signUp, type Person } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Realm } from '../src/db/repositories/realms.js'
+import type { Realm } from '../src/domain/realm.js'
 import { createRealm } from '../src/services/realms.js'
 import { APP, PASSWORD, addMember, back, confirmEmail, membershipsOf, renewedClaims, setPermissionsInDb, signUp, type Person } from './support/accounts.js'
 import { Client } from './support/client.js'

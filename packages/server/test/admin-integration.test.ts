@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/cli/run.js'
 import { createRealm } from '../src/services/realms.js'
-import { applyAssignments } from '../src/services/realm-settings.js'
+import { applyAssignments } from '../src/domain/realm.js'
 import { APP, signUp } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StoredMail } from '../src/db/repositories/mails.js'
-import type { Realm } from '../src/db/repositories/realms.js'
+import type { StoredMail } from '../src/domain/mail.js'
+import type { Realm } from '../src/domain/realm.js'
 import { createRealm } from '../src/services/realms.js'
 import { APP, signUp } from './support/accounts.js'
 import { Browser } from './support/browser.js'

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Realm } from '../src/db/repositories/realms.js'
-import { SETTING_NAMES, type RealmSettings } from '../src/services/realm-settings.js'
+import { SETTING_NAMES, type RealmSettings, type Realm } from '../src/domain/realm.js'
 import { createRealm } from '../src/services/realms.js'
 import { settingText } from '../src/views/pages/admin-realms.js'
 import { APP, signUp } from './support/accounts.js'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StoredEvent } from '../src/db/repositories/events.js'
+import type { StoredEvent } from '../src/domain/event.js'
 import { addMember, APP, back, confirmEmail, PASSWORD, signUp } from './support/accounts.js'
 import { claimsOf } from './support/browser.js'
 import { Client } from './support/client.js'

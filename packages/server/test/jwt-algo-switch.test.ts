@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SETTING_NAMES } from '../src/services/realm-settings.js'
+import { SETTING_NAMES } from '../src/domain/realm.js'
 import { settingText } from '../src/views/pages/admin-realms.js'
 import { APP, signUp } from './support/accounts.js'
 import { cli } from './support/cli.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { inert } from '../src/services/mail-text.js'
-import { emailProblem } from '../src/services/validation.js'
+import { emailProblem } from '../src/domain/validation.js'
 
 describe('inert: user-typed text in mails links nowhere', () => {
   it('defuses schemes, www. hosts, bare domains, addresses and IP addresses', () => {

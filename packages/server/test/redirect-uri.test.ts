@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Realm } from '../src/db/repositories/realms.js'
 import { checkRedirectUri, checkReturnTo } from '../src/http/redirect-uri.js'
-import { validateSettings } from '../src/services/realm-settings.js'
+import { validateSettings, type Realm } from '../src/domain/realm.js'
 import { claimsOf, tokenFrom } from './support/browser.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
-import { DEFAULT_EVENT_RETENTION_DAYS } from '../services/events.js'
-import { DEFAULT_DATA_RETENTION_DAYS } from '../services/retention.js'
+import { DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_DATA_RETENTION_DAYS } from '../domain/retention.js'
 
 /** Everything the server needs from its environment, validated once at start-up. */
 export interface ServerConfig {

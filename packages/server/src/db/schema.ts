@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely'
+import type { TokenPurpose } from '../domain/one-time-token.js'
 
 /** Timestamps are ISO-8601 text in SQLite and timestamptz in PostgreSQL; `convert.ts` maps both. */
 export type DbTime = string | Date
@@ -70,7 +71,7 @@ export interface OneTimeTokenTable {
   id: string
   realm_id: string | null
   user_id: string | null
-  purpose: 'password_reset' | 'email_verification' | 'admin_setup' | 'email_change_undo'
+  purpose: TokenPurpose
   /** SHA-256 of the token in the link. */
   token_hash: string
   /** The address a verification link confirms; for an undo link, the address it restores. */

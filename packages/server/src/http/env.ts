@@ -1,5 +1,5 @@
-import type { Admin, AdminSession } from '../db/repositories/admins.js'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Admin, AdminSession } from '../domain/admin.js'
+import type { Realm } from '../domain/realm.js'
 import type { ThrottleService } from '../services/throttle.js'
 
 /** What the middleware chain puts on each request's context. */

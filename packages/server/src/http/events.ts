@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { EventInput } from '../services/events.js'
+import type { EventInput } from '../domain/event.js'
 import type { Services } from '../services/index.js'
 import type { AppEnv } from './env.js'
 

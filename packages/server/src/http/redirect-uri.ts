@@ -1,4 +1,4 @@
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 
 /** A userinfo part: `@` in the authority (after the scheme and any slashes, before the path, query or fragment). */
 const USERINFO = /^[a-z][a-z0-9+.-]*:[/\\]*[^/\\?#]*@/i

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { isAdminPath } from '../routes/admin/guard.js'
+import { isAdminPath } from './admin-path.js'
 import type { AppEnv } from './env.js'
 
 /**

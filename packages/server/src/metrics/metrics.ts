@@ -1,4 +1,4 @@
-import type { EventType } from '../services/events.js'
+import type { EventType } from '../domain/event.js'
 import type { LimitName } from '../services/throttle.js'
 
 /** How a POST /connect/renew ended: a fresh token, one of its 401s, or a 503. */

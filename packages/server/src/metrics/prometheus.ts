@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Db } from '../db/connect.js'
-import type { EventType } from '../services/events.js'
+import type { EventType } from '../domain/event.js'
 import type { Metrics } from './metrics.js'
 
 export interface PrometheusMetrics {

@@ -1,5 +1,5 @@
-import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
+import type { Realm } from '../domain/realm.js'
+import type { User } from '../domain/user.js'
 import type { Services } from './index.js'
 import { LIFETIME_MS } from './links.js'
 import type { Mail } from './mailer.js'

@@ -1,11 +1,12 @@
-import type { AccountRepository, Member, Membership, Org, OrgSummary } from '../db/repositories/accounts.js'
-import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
+import type { AccountRepository } from '../db/repositories/accounts.js'
+import type { Member, Membership, Org, OrgSummary } from '../domain/account.js'
+import type { User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
-import { ADMIN, OWNER, accountNameProblem, canManage, cleanPermissions } from './accounts.js'
+import { accountNameProblem } from './accounts.js'
 import { recordWithin } from './events.js'
-import { PERMISSION } from './realm-settings.js'
-import { textProblem, type FieldErrors, type Outcome } from './validation.js'
+import type { Realm } from '../domain/realm.js'
+import { OWNER, canManage, checkPermissions, isOwner, offeredPermissions } from '../domain/permissions.js'
+import { textProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 /** What the browser's user may do with one account: every member sees it; owners and admins manage it. */
 export interface AccountAccess {
@@ -15,34 +16,9 @@ export interface AccountAccess {
   owner: boolean
 }
 
-export const isOwner = (membership: Pick<Membership, 'permissions'>): boolean => membership.permissions.includes(OWNER)
-
 const NO_ACCOUNT = 'There is no account at this address.'
 const ONLY_MANAGERS = 'Only the account’s owners and admins can do that.'
-const MAX_PERMISSIONS = 100
 
-/**
- * The permissions a manager may tick for a member (or an invitation), in display order: ar:owner (owners
- * only), ar:admin, the realm's named permissions, and whatever else the member has now (or an invitation
- * gets by default), so it can be taken away.
- */
-export function offeredPermissions(realm: Realm, actorIsOwner: boolean, current: string[] = []): string[] {
-  const offered = [...(actorIsOwner ? [OWNER] : []), ADMIN, ...realm.settings.permissions, ...current]
-  return [...new Set(actorIsOwner ? offered : offered.filter((p) => p !== OWNER))]
-}
-
-/** Chosen permissions, checked against what was offered; the error is for the form's `permissions` field. */
-export function checkPermissions(chosen: string[], offered: string[]): Outcome<string[]> {
-  const problem = (message: string): Outcome<string[]> => ({ ok: false, errors: { permissions: message } })
-  if (chosen.length > MAX_PERMISSIONS) return problem(`Choose at most ${MAX_PERMISSIONS} permissions.`)
-  for (const permission of chosen) {
-    const shown = permission.slice(0, 62)
-    if (!PERMISSION.test(permission)) return problem(`“${shown}” is not a valid permission name.`)
-    if (permission === OWNER && !offered.includes(OWNER)) return problem('Only owners can make someone an owner.')
-    if (!offered.includes(permission)) return problem(`“${shown}” is not one of this app’s permissions.`)
-  }
-  return { ok: true, value: cleanPermissions(chosen) }
-}
 
 const fail = <T>(errors: FieldErrors): Outcome<T> => ({ ok: false, errors })
 const done: Outcome<null> = { ok: true, value: null }

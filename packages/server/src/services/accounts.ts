@@ -1,22 +1,12 @@
 import { newId } from '../crypto/ids.js'
-import type { AccountRepository, Membership, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
-import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
-import { recordWithin, type EventInput } from './events.js'
-import { PERMISSION } from './realm-settings.js'
-import { textProblem, type Outcome } from './validation.js'
-
-/** Reserved permissions: owners and admins manage the account; every account keeps at least one owner. */
-export const OWNER = 'ar:owner'
-export const ADMIN = 'ar:admin'
-
-export const canManage = (membership: Pick<Membership, 'permissions'> | null): boolean =>
-  membership !== null && (membership.permissions.includes(OWNER) || membership.permissions.includes(ADMIN))
-
-/** Unique, valid permission names, in a stable order. */
-export function cleanPermissions(permissions: string[]): string[] {
-  return [...new Set(permissions.map((p) => p.trim()).filter((p) => PERMISSION.test(p)))].sort()
-}
+import type { AccountRepository } from '../db/repositories/accounts.js'
+import type { Membership, MembershipWithOrg, Org } from '../domain/account.js'
+import type { User } from '../domain/user.js'
+import { recordWithin } from './events.js'
+import type { EventInput } from '../domain/event.js'
+import type { Realm } from '../domain/realm.js'
+import { OWNER, cleanPermissions } from '../domain/permissions.js'
+import { textProblem, type Outcome } from '../domain/validation.js'
 
 /** The name of a user's personal account in single-user mode: their name, else their email. */
 export function personalAccountName(user: User): string {

@@ -1,9 +1,11 @@
-import type { Realm } from '../db/repositories/realms.js'
-import type { SessionDetails, SessionRepository } from '../db/repositories/sessions.js'
-import { normalizeEmail, type User, type UserChanges, type UserRepository } from '../db/repositories/users.js'
+import type { Realm } from '../domain/realm.js'
+import type { SessionRepository } from '../db/repositories/sessions.js'
+import type { SessionDetails } from '../domain/session.js'
+import type { UserRepository } from '../db/repositories/users.js'
+import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
 import { recordWithin } from './events.js'
-import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export const USERS_PER_PAGE = 50
 /** Searches longer than this are cut (no email, name or id is longer). */

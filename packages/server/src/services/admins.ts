@@ -1,8 +1,9 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { Admin, AdminRepository, AdminSession } from '../db/repositories/admins.js'
+import type { AdminRepository } from '../db/repositories/admins.js'
+import type { Admin, AdminSession } from '../domain/admin.js'
 import type { LinkService } from './links.js'
 import { checkPassword, hashPassword, PASSWORD_MAX, passwordProblem } from './passwords.js'
-import { cleanEmail, EMAIL_MAX, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, EMAIL_MAX, emailProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 /** An admin session ends after this long without a request. */
 export const ADMIN_IDLE_MS = 30 * 60_000

@@ -1,11 +1,11 @@
-import type { Realm } from '../db/repositories/realms.js'
-import { normalizeEmail, type User } from '../db/repositories/users.js'
+import type { Realm } from '../domain/realm.js'
+import { normalizeEmail, type User } from '../domain/user.js'
 import { secretLink } from './account-mail.js'
 import { LIFETIME_MS, type LinkService } from './links.js'
 import type { Mailer } from './mailer.js'
 import { checkPassword, PASSWORD_MAX } from './passwords.js'
 import type { UserService } from './users.js'
-import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export interface EmailChangeDeps {
   users: UserService

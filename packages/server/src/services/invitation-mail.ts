@@ -1,12 +1,12 @@
-import type { Org } from '../db/repositories/accounts.js'
-import type { Realm } from '../db/repositories/realms.js'
-import type { User } from '../db/repositories/users.js'
+import type { Org } from '../domain/account.js'
+import type { Realm } from '../domain/realm.js'
+import type { User } from '../domain/user.js'
 import { secretLink, sendInBackground } from './account-mail.js'
 import type { Services } from './index.js'
 import { INVITATION_DAYS, type SentInvitation } from './invitations.js'
 import { inert } from './mail-text.js'
 import type { Mail } from './mailer.js'
-import { emailProblem } from './validation.js'
+import { emailProblem } from '../domain/validation.js'
 
 /**
  * Who sent an invitation, as the invitee reads it: their name and address, or the address alone. Both are

@@ -1,12 +1,16 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { AccountRepository, MembershipWithOrg, Org } from '../db/repositories/accounts.js'
-import { invitationState, type Invitation, type InvitationRepository, type InvitationState } from '../db/repositories/invitations.js'
-import type { Realm } from '../db/repositories/realms.js'
-import { normalizeEmail, type User } from '../db/repositories/users.js'
+import type { AccountRepository } from '../db/repositories/accounts.js'
+import type { MembershipWithOrg, Org } from '../domain/account.js'
+import type { InvitationRepository } from '../db/repositories/invitations.js'
+import { invitationState, type Invitation, type InvitationState } from '../domain/invitation.js'
+import type { Realm } from '../domain/realm.js'
+import { normalizeEmail, type User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
-import { checkPermissions, offeredPermissions, type AccountAccess } from './account-management.js'
-import { recordWithin, type EventInput } from './events.js'
-import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from './validation.js'
+import type { AccountAccess } from './account-management.js'
+import { checkPermissions, offeredPermissions } from '../domain/permissions.js'
+import { recordWithin } from './events.js'
+import type { EventInput } from '../domain/event.js'
+import { cleanEmail, emailProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export const INVITATION_DAYS = 30
 const LIFETIME_MS = INVITATION_DAYS * 24 * 60 * 60_000

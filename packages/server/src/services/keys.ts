@@ -2,8 +2,9 @@ import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'no
 import type { Logger } from 'pino'
 import type { SecretBox } from '../crypto/secret-box.js'
 import { newId } from '../crypto/ids.js'
-import type { Realm } from '../db/repositories/realms.js'
-import type { SigningKeyRecord, SigningKeyRepository } from '../db/repositories/signing-keys.js'
+import type { Realm } from '../domain/realm.js'
+import type { SigningKeyRepository } from '../db/repositories/signing-keys.js'
+import type { SigningKeyRecord } from '../domain/signing-key.js'
 
 type CryptoKey = webcrypto.CryptoKey
 

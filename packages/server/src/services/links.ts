@@ -1,5 +1,6 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { OneTimeToken, OneTimeTokenRepository, TokenPurpose } from '../db/repositories/one-time-tokens.js'
+import type { OneTimeTokenRepository } from '../db/repositories/one-time-tokens.js'
+import type { OneTimeToken, TokenPurpose } from '../domain/one-time-token.js'
 
 /** How long each kind of link works. */
 export const LIFETIME_MS: Record<TokenPurpose, number> = {

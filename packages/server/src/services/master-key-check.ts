@@ -1,4 +1,4 @@
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 import type { keyService } from './keys.js'
 
 /**

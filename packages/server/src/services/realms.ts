@@ -1,8 +1,7 @@
 import { newId } from '../crypto/ids.js'
-import type { Realm } from '../db/repositories/realms.js'
 import { AppError } from '../errors/app-error.js'
 import type { Services } from './index.js'
-import { validateSettings, type RealmSettings } from './realm-settings.js'
+import { validateSettings, type RealmSettings, type Realm } from '../domain/realm.js'
 
 /** A new realm served at its own LoginRocket URL (an origin on its own host), with its keys. */
 export async function createRealm(services: Services, name: string | undefined, url: string | undefined): Promise<Realm> {

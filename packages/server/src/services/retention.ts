@@ -1,7 +1,5 @@
 import type { ExpiredRowsRepository, PrunedTable } from '../db/repositories/expired-rows.js'
 
-/** How many days ended sessions, used or expired links and written mails are kept, unless AIRLOCK_DATA_RETENTION_DAYS says otherwise. */
-export const DEFAULT_DATA_RETENTION_DAYS = 30
 /** Rows deleted per statement: a large backlog goes in many short writes, never one long lock. */
 export const PRUNE_BATCH = 500
 

@@ -1,6 +1,7 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
-import type { Realm } from '../db/repositories/realms.js'
-import type { LoginSession, SessionRepository } from '../db/repositories/sessions.js'
+import type { Realm } from '../domain/realm.js'
+import type { SessionRepository } from '../db/repositories/sessions.js'
+import type { LoginSession } from '../domain/session.js'
 
 /** LoginRocket sessions: the browser holds a random secret; the server keeps its hash and the session record. */
 export function sessionService(repo: SessionRepository) {

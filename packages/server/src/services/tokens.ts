@@ -1,8 +1,8 @@
 import { compactVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
-import type { Realm } from '../db/repositories/realms.js'
-import type { LoginSession } from '../db/repositories/sessions.js'
-import type { User } from '../db/repositories/users.js'
-import type { MembershipWithOrg } from '../db/repositories/accounts.js'
+import type { Realm } from '../domain/realm.js'
+import type { LoginSession } from '../domain/session.js'
+import type { User } from '../domain/user.js'
+import type { MembershipWithOrg } from '../domain/account.js'
 import type { AccountService } from './accounts.js'
 import type { KeyService } from './keys.js'
 

@@ -1,16 +1,9 @@
 import { newId } from '../crypto/ids.js'
-import type { Realm } from '../db/repositories/realms.js'
-import type { NewUser, User, UserRepository } from '../db/repositories/users.js'
+import type { Realm } from '../domain/realm.js'
+import type { UserRepository } from '../db/repositories/users.js'
+import type { NewUser, User } from '../domain/user.js'
 import { checkPassword, hashPassword, passwordProblem, PASSWORD_MAX } from './passwords.js'
-import {
-  cleanEmail,
-  emailProblem,
-  EMAIL_MAX,
-  textProblem,
-  usernameProblem,
-  type FieldErrors,
-  type Outcome,
-} from './validation.js'
+import { cleanEmail, emailProblem, EMAIL_MAX, textProblem, usernameProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export const EMAIL_TAKEN = 'An account with this email already exists. Log in, or reset your password.'
 

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx'
-import type { FieldErrors } from '../services/validation.js'
+import type { FieldErrors } from '../domain/validation.js'
 
 export interface FieldProps {
   name: string

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx'
-import type { Realm } from '../db/repositories/realms.js'
+import type { Realm } from '../domain/realm.js'
 
 export interface LayoutProps {
   realm: Realm

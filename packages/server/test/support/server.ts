@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino'
 import { boot, type Booted } from '../../src/bootstrap.js'
 import { loadConfig } from '../../src/config/load.js'
 import { createApp } from '../../src/http/app.js'
-import { applyAssignments } from '../../src/services/realm-settings.js'
+import { applyAssignments } from '../../src/domain/realm.js'
 import { updateRealmSettings } from '../../src/services/realms.js'
 import { freshPostgres } from './dialects.js'
 

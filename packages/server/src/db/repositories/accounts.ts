@@ -3,41 +3,7 @@ import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
 import type { Dialect } from '../migrations/types.js'
 import { inTransaction } from '../transaction.js'
 import type { Database, MembershipTable, OrgTable } from '../schema.js'
-
-export interface Org {
-  id: string
-  realmId: string
-  name: string
-  state: 'active' | 'closed'
-  reference: string | null
-  custom: Record<string, unknown>
-  createdAt: Date
-}
-
-export interface Membership {
-  id: string
-  realmId: string
-  orgId: string
-  userId: string
-  permissions: string[]
-  selected: boolean
-  createdAt: Date
-}
-
-export interface MembershipWithOrg extends Membership {
-  org: Org
-}
-
-export interface Member extends Membership {
-  email: string
-  firstName: string | null
-  lastName: string | null
-}
-
-/** An account as the portal lists it. */
-export interface OrgSummary extends Org {
-  memberCount: number
-}
+import type { Member, Membership, MembershipWithOrg, Org, OrgSummary } from '../../domain/account.js'
 
 export interface OrgSearch {
   /** Text the name contains (any case); '' for every account. */

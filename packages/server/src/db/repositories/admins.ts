@@ -1,24 +1,8 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { AdminSessionTable, AdminTable, Database } from '../schema.js'
-import { normalizeEmail } from './users.js'
-
-export interface Admin {
-  id: string
-  email: string
-  passwordHash: string
-  createdAt: Date
-  lastLoginAt: Date | null
-}
-
-export interface AdminSession {
-  id: string
-  adminId: string
-  createdAt: Date
-  lastSeenAt: Date
-  expiresAt: Date
-  endedAt: Date | null
-}
+import type { Admin, AdminSession } from '../../domain/admin.js'
+import { normalizeEmail } from '../../domain/user.js'
 
 function toAdmin(row: AdminTable): Admin {
   return { id: row.id, email: row.email, passwordHash: row.password_hash, createdAt: fromDbTime(row.created_at), lastLoginAt: fromDbTime(row.last_login_at) }

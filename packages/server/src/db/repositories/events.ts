@@ -1,25 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, EventTable } from '../schema.js'
-
-export interface StoredEvent {
-  id: number
-  realmId: string | null
-  type: string
-  userId: string | null
-  orgId: string | null
-  sessionId: string | null
-  adminId: string | null
-  ip: string | null
-  data: Record<string, unknown>
-  createdAt: Date
-}
-
-/** An event with the names of who it is about, while they exist (events outlive users and admins). */
-export interface NamedEvent extends StoredEvent {
-  adminEmail: string | null
-  userEmail: string | null
-}
+import type { NamedEvent, StoredEvent } from '../../domain/event.js'
 
 export interface EventQuery {
   /** A realm's events, or (null) the server's own. */

@@ -1,29 +1,8 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, InvitationTable } from '../schema.js'
-import { normalizeEmail } from './users.js'
-
-/** An invitation to join an account (org) with some permissions; its link's secret is stored only as a hash. */
-export interface Invitation {
-  id: string
-  realmId: string
-  orgId: string
-  email: string
-  permissions: string[]
-  inviterUserId: string | null
-  createdAt: Date
-  expiresAt: Date
-  acceptedAt: Date | null
-  revokedAt: Date | null
-}
-
-export type InvitationState = 'pending' | 'accepted' | 'revoked' | 'expired'
-
-export function invitationState(invitation: Invitation, now: Date): InvitationState {
-  if (invitation.acceptedAt) return 'accepted'
-  if (invitation.revokedAt) return 'revoked'
-  return invitation.expiresAt.getTime() <= now.getTime() ? 'expired' : 'pending'
-}
+import type { Invitation } from '../../domain/invitation.js'
+import { normalizeEmail } from '../../domain/user.js'
 
 const toInvitation = (row: InvitationTable): Invitation => ({
   id: row.id,

@@ -1,17 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, MailTable } from '../schema.js'
-
-export interface StoredMail {
-  id: number
-  realmId: string | null
-  to: string
-  subject: string
-  text: string
-  createdAt: Date
-  sentAt: Date | null
-  error: string | null
-}
+import type { StoredMail } from '../../domain/mail.js'
 
 function toMail(row: Selectable<MailTable>): StoredMail {
   return {

@@ -2,18 +2,7 @@ import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import { inTransaction } from '../transaction.js'
 import type { Database, OneTimeTokenTable } from '../schema.js'
-
-export type TokenPurpose = OneTimeTokenTable['purpose']
-
-export interface OneTimeToken {
-  id: string
-  realmId: string | null
-  userId: string | null
-  purpose: TokenPurpose
-  email: string | null
-  createdAt: Date
-  expiresAt: Date
-}
+import type { OneTimeToken, TokenPurpose } from '../../domain/one-time-token.js'
 
 export function oneTimeTokenRepository(db: Kysely<Database>) {
   return {

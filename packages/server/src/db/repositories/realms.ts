@@ -1,17 +1,7 @@
 import type { Kysely } from 'kysely'
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
 import type { Database, RealmTable } from '../schema.js'
-import { validateSettings, type RealmSettings } from '../../services/realm-settings.js'
-
-export interface Realm {
-  id: string
-  name: string
-  /** Null for the default realm, which is served at the server's public URL. */
-  loginrocketUrl: string | null
-  isDefault: boolean
-  settings: RealmSettings
-  createdAt: Date
-}
+import { validateSettings, type Realm, type RealmSettings } from '../../domain/realm.js'
 
 // Settings are checked when written; reading them on every request only needs the parse, so the checked
 // (and defaulted) value is remembered by its JSON text.

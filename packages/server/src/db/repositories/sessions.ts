@@ -1,21 +1,7 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, SessionTable } from '../schema.js'
-
-export interface LoginSession {
-  id: string
-  realmId: string
-  userId: string
-  createdAt: Date
-  expiresAt: Date
-  endedAt: Date | null
-}
-
-/** A session as the admin portal lists it: where and with what it was opened. */
-export interface SessionDetails extends LoginSession {
-  ip: string | null
-  userAgent: string | null
-}
+import type { LoginSession, SessionDetails } from '../../domain/session.js'
 
 function toSession(row: SessionTable): LoginSession {
   return {

@@ -1,17 +1,7 @@
 import type { Kysely } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, SigningKeyTable } from '../schema.js'
-
-export interface SigningKeyRecord {
-  id: string
-  realmId: string
-  alg: 'RS256' | 'HS256'
-  publicKey: string | null
-  secretSealed: string
-  createdAt: Date
-  signsFrom: Date
-  retireAt: Date | null
-}
+import type { SigningKeyRecord } from '../../domain/signing-key.js'
 
 function toKey(row: SigningKeyTable): SigningKeyRecord {
   return {

@@ -1,30 +1,7 @@
 import { sql, type Kysely, type SqlBool } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, UserTable } from '../schema.js'
-
-export interface User {
-  id: string
-  realmId: string
-  email: string
-  emailVerifiedAt: Date | null
-  passwordHash: string | null
-  firstName: string | null
-  lastName: string | null
-  username: string | null
-  locale: string | null
-  reference: string | null
-  custom: Record<string, unknown>
-  state: 'active' | 'inactive'
-  createdAt: Date
-  updatedAt: Date
-  lastLoginAt: Date | null
-}
-
-export type NewUser = Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>
-
-/** Emails compare case-insensitively and after Unicode normalisation (NFKC), so look-alike forms collide. */
-export const normalizeEmail = (email: string): string => email.normalize('NFKC').trim().toLowerCase()
-export const normalizeUsername = (username: string): string => username.normalize('NFKC').trim().toLowerCase()
+import { normalizeEmail, normalizeUsername, type NewUser, type User, type UserChanges } from '../../domain/user.js'
 
 function toUser(row: UserTable): User {
   return {
@@ -45,8 +22,6 @@ function toUser(row: UserTable): User {
     lastLoginAt: fromDbTime(row.last_login_at),
   }
 }
-
-export type UserChanges = Partial<Pick<User, 'email' | 'emailVerifiedAt' | 'passwordHash' | 'firstName' | 'lastName' | 'username' | 'locale' | 'state' | 'lastLoginAt'>>
 
 /** The columns a change sets (normalised forms along with email and username). */
 function changeSet(changes: UserChanges, now: Date): Record<string, unknown> {

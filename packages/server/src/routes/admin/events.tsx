@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
-import { EVENT_TYPES, eventTypeChoices } from '../../services/events.js'
+import { EVENT_TYPES, eventTypeChoices } from '../../domain/event.js'
 import type { Services } from '../../services/index.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { AdminEventsPage, type EventFilters } from '../../views/pages/admin-events.js'
 import { requireAdmin } from './guard.js'
 

@@ -3,8 +3,7 @@ import { readAdminCookie } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
-
-export const isAdminPath = (path: string) => path === '/admin' || path.startsWith('/admin/')
+import { isAdminPath } from '../../http/admin-path.js'
 
 /** Whether this request's host serves the admin portal: the server's own public URL, the default realm's. */
 export const servesAdminPortal = (c: Context<AppEnv>, services: Services): boolean =>

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { clearAdminCookie, writeAdminCookie } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
-import { field } from '../../services/validation.js'
+import { field } from '../../domain/validation.js'
 import { AdminLoginPage } from '../../views/pages/admin-login.js'
 import { currentAdmin } from './guard.js'
 

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { writeAdminCookie } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
-import { field } from '../../services/validation.js'
+import { field } from '../../domain/validation.js'
 import { AdminMessagePage } from '../../views/pages/admin-layout.js'
 import { AdminSetupPage } from '../../views/pages/admin-setup.js'
 

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../http/env.js'
 import { isDatabaseDown } from '../../http/errors.js'
 import { AppError, ERROR_STATUS } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
-import { renewGraceMinutes } from '../../services/realm-settings.js'
+import { renewGraceMinutes } from '../../domain/realm.js'
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/
 

@@ -4,7 +4,7 @@ import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { sendInvitation } from '../../services/invitation-mail.js'
-import { field, listField } from '../../services/validation.js'
+import { field, listField } from '../../domain/validation.js'
 import { accountPage, backToAccount, openAccount } from './account-page.js'
 
 const GONE = 'That invitation was accepted or revoked meanwhile.'

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
-import { field, listField } from '../../services/validation.js'
+import { field, listField } from '../../domain/validation.js'
 import { DONE, MAILED, accountPage, backToAccount, openAccount, toAccounts, type Done } from './account-page.js'
 
 /**

@@ -1,13 +1,14 @@
 import type { Context } from 'hono'
-import type { LoginSession } from '../../db/repositories/sessions.js'
-import type { User } from '../../db/repositories/users.js'
+import type { LoginSession } from '../../domain/session.js'
+import type { User } from '../../domain/user.js'
 import type { AppEnv } from '../../http/env.js'
 import type { AccountAccess } from '../../services/account-management.js'
 import type { Services } from '../../services/index.js'
 import { inviterProblem } from '../../services/invitations.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { AccountPage, type AccountForm } from '../../views/pages/account.js'
-import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
+import { backParams, browserLogin, loginFirst } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
 export const DONE = {

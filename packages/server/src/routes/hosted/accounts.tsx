@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
-import { field } from '../../services/validation.js'
+import { field } from '../../domain/validation.js'
 import { AccountsPage } from '../../views/pages/accounts.js'
 import { MessagePage } from '../../views/pages/message.js'
-import { browserLogin, loginFirst, readFlow, sendBack, type Flow } from './flow.js'
+import { browserLogin, loginFirst, sendBack } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** What the list says after leaving or closing an account (`?done=...`); never free text from the URL. */
 const DONE: Record<string, string> = {

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
-import { field } from '../../services/validation.js'
+import { field } from '../../domain/validation.js'
 import { EmailUndoPage } from '../../views/pages/email-undo.js'
 import { MessagePage } from '../../views/pages/message.js'
 

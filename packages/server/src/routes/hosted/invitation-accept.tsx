@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono'
-import type { LoginSession } from '../../db/repositories/sessions.js'
-import type { User } from '../../db/repositories/users.js'
+import type { LoginSession } from '../../domain/session.js'
+import type { User } from '../../domain/user.js'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import { INVITATION_DAYS, type AcceptOutcome, type FoundInvitation } from '../../services/invitations.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { accountPath } from './account-page.js'
-import { browserLogin, readFlow, sendBack, type Flow } from './flow.js'
+import { browserLogin, sendBack } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** The accept page's own URL for a secret, keeping the app's redirect_uri: where a login comes back to. */
 export function acceptPath(secret: string, flow: Flow): string {

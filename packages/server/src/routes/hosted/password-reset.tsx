@@ -8,10 +8,11 @@ import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
 import { LIFETIME_MS } from '../../services/links.js'
 import { passwordProblem } from '../../services/passwords.js'
-import { cleanEmail, emailProblem, field } from '../../services/validation.js'
+import { cleanEmail, emailProblem, field } from '../../domain/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { ForgotPage, ForgotSentPage, ResetPage } from '../../views/pages/password.js'
-import { browserLogin, completeLogin, readFlow, type Flow } from './flow.js'
+import { browserLogin, completeLogin } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 const MINUTES = Math.round(LIFETIME_MS.password_reset / 60_000)
 

@@ -1,14 +1,15 @@
 import { Hono, type Context } from 'hono'
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
 import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
-import { field, type FieldErrors } from '../../services/validation.js'
+import { field, type FieldErrors } from '../../domain/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
-import { backParams, browserLogin, loginFirst, readFlow, type Flow } from './flow.js'
+import { backParams, browserLogin, loginFirst } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** What a successful post says once the browser is back on the profile (`?saved=...`); never free text from the URL. */
 const SAVED: Record<ProfileForm, string> = {

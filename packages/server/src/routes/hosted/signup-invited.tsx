@@ -2,10 +2,11 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import type { FoundInvitation } from '../../services/invitations.js'
-import { field, type FieldErrors } from '../../services/validation.js'
+import { field, type FieldErrors } from '../../domain/validation.js'
 import { SignupPage } from '../../views/pages/signup.js'
 import { accountPath } from './account-page.js'
-import { completeLogin, type Flow } from './flow.js'
+import { completeLogin } from './flow.js'
+import type { Flow } from '../../http/flow.js'
 import { acceptPath, unusableInvitation } from './invitation-accept.js'
 
 /**

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
-import type { Realm } from '../../db/repositories/realms.js'
-import type { User } from '../../db/repositories/users.js'
+import type { Realm } from '../../domain/realm.js'
+import type { User } from '../../domain/user.js'
 import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordEvent } from '../../http/events.js'
@@ -8,10 +8,11 @@ import { sendVerificationLink } from '../../services/account-mail.js'
 import type { ChangedBy } from '../../services/credentials.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
-import { cleanEmail, emailProblem, field, type Outcome } from '../../services/validation.js'
+import { cleanEmail, emailProblem, field, type Outcome } from '../../domain/validation.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
-import { browserLogin, readFlow, type Flow } from './flow.js'
+import { browserLogin } from './flow.js'
+import { readFlow, type Flow } from '../../http/flow.js'
 
 /** "Check your email", with the button that sends the link again (login and signup show it too). */
 export function checkEmailPage(c: Context<AppEnv>, services: Services, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {

@@ -1,8 +1,9 @@
-import type { Invitation } from '../../db/repositories/invitations.js'
-import type { Realm } from '../../db/repositories/realms.js'
-import { offeredPermissions, type AccountAccess } from '../../services/account-management.js'
+import type { Invitation } from '../../domain/invitation.js'
+import type { Realm } from '../../domain/realm.js'
+import type { AccountAccess } from '../../services/account-management.js'
+import { offeredPermissions } from '../../domain/permissions.js'
 import { sharesAccounts } from '../../services/invitations.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Field, Form } from '../form.js'
 import { permissionOptions, permissionsText } from './account-members.js'
 

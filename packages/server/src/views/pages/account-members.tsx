@@ -1,8 +1,8 @@
-import type { Member } from '../../db/repositories/accounts.js'
-import type { Realm } from '../../db/repositories/realms.js'
-import { isOwner, offeredPermissions, type AccountAccess } from '../../services/account-management.js'
-import { ADMIN, OWNER } from '../../services/accounts.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { Member } from '../../domain/account.js'
+import type { Realm } from '../../domain/realm.js'
+import type { AccountAccess } from '../../services/account-management.js'
+import { ADMIN, OWNER, isOwner, offeredPermissions } from '../../domain/permissions.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Form } from '../form.js'
 
 /** A permission as a checkbox or list shows it; the reserved ones by their role. */

@@ -1,6 +1,6 @@
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { ACCOUNT_STATES, ADMIN_PAGE_SIZE, type AccountListPage, type AccountQuery } from '../../services/account-management.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'

@@ -1,4 +1,4 @@
-import type { NamedEvent } from '../../db/repositories/events.js'
+import type { NamedEvent } from '../../domain/event.js'
 
 /** A moment as logs show it: UTC, to the second, machine-readable too. */
 export const utcTime = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 19)}</time>

@@ -1,5 +1,5 @@
-import type { NamedEvent } from '../../db/repositories/events.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { NamedEvent } from '../../domain/event.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import { EventsTable } from './admin-events-table.js'

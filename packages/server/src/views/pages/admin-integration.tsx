@@ -1,4 +1,4 @@
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx'
-import type { StoredMail } from '../../db/repositories/mails.js'
+import type { StoredMail } from '../../domain/mail.js'
 import { AdminLayout } from './admin-layout.js'
 import { utcTime } from './admin-events-table.js'
 import { RealmNav } from './admin-realm-nav.js'

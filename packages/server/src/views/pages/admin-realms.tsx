@@ -1,5 +1,5 @@
-import { realmSettingsSchema, type RealmSettings } from '../../services/realm-settings.js'
-import type { FieldErrors } from '../../services/validation.js'
+import { realmSettingsSchema, type RealmSettings } from '../../domain/realm.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import type { RealmRow } from './admin-home.js'

@@ -1,5 +1,5 @@
 import { PASSWORD_MIN } from '../../services/passwords.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 

@@ -1,4 +1,4 @@
-import type { User } from '../../db/repositories/users.js'
+import type { User } from '../../domain/user.js'
 import type { UserSearch } from '../../services/admin-users.js'
 import { Notice } from '../form.js'
 import type { RealmRow } from './admin-home.js'

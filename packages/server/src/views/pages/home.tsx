@@ -1,4 +1,4 @@
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { Layout } from '../layout.js'
 
 export interface HomePageProps {

@@ -1,5 +1,5 @@
-import type { Realm } from '../../db/repositories/realms.js'
-import type { FieldErrors } from '../../services/validation.js'
+import type { Realm } from '../../domain/realm.js'
+import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
 

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx'
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { Layout } from '../layout.js'
 
 /** A page that only says something: an error, or what happens next. */

@@ -1,4 +1,4 @@
-import type { Realm } from '../../db/repositories/realms.js'
+import type { Realm } from '../../domain/realm.js'
 import { Form, Notice } from '../form.js'
 import { Layout } from '../layout.js'
 import { OutboxNote } from '../outbox-note.js'

@@ -1,10 +1,9 @@
 import { z } from 'zod'
 import { AppError } from '../errors/app-error.js'
+import { PERMISSION } from './permissions.js'
 
 const fieldMode = z.enum(['required', 'optional', 'hidden'])
 
-/** A permission name as memberships carry it (`site:admin`, `forum:moderator`, `projects:*`). */
-export const PERMISSION = /^[a-z0-9*:;._-]{1,62}$/i
 const permissionList = z
   .array(z.string().regex(PERMISSION, 'permissions are 1 to 62 letters, digits or * : ; . _ -'))
   .max(100)
@@ -59,6 +58,17 @@ export const realmSettingsSchema = z.strictObject({
 })
 
 export type RealmSettings = z.infer<typeof realmSettingsSchema>
+
+export interface Realm {
+  id: string
+  name: string
+  /** Null for the default realm, which is served at the server's public URL. */
+  loginrocketUrl: string | null
+  isDefault: boolean
+  settings: RealmSettings
+  createdAt: Date
+}
+
 export const SETTING_NAMES = Object.keys(realmSettingsSchema.shape) as (keyof RealmSettings)[]
 
 const NUMERIC = new Set(['jwt_minutes', 'session_minutes', 'renew_grace_minutes'])
