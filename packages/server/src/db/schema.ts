@@ -171,6 +171,15 @@ export interface EventTable {
   created_at: DbTime
 }
 
+/** The rate limiter's fixed windows (repositories/rate-limits.ts). */
+export interface RateLimitTable {
+  /** `<limit>:<HMAC of what it counts>`, maybe `:<HMAC of an address>`. */
+  key: string
+  points: number
+  /** The window's end in epoch ms: a bigint, which pg returns as text. */
+  expire: number | string | null
+}
+
 export interface Database {
   realms: RealmTable
   signing_keys: SigningKeyTable
@@ -185,4 +194,5 @@ export interface Database {
   admins: AdminTable
   admin_sessions: AdminSessionTable
   events: EventTable
+  rate_limits: RateLimitTable
 }
