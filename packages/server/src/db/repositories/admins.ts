@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { AdminSessionTable, AdminTable, Database } from '../schema.js'
 import { normalizeEmail } from './users.js'
@@ -20,11 +20,11 @@ export interface AdminSession {
   endedAt: Date | null
 }
 
-function toAdmin(row: AdminTable): Admin {
+function toAdmin(row: Selectable<AdminTable>): Admin {
   return { id: row.id, email: row.email, passwordHash: row.password_hash, createdAt: fromDbTime(row.created_at), lastLoginAt: fromDbTime(row.last_login_at) }
 }
 
-function toSession(row: AdminSessionTable): AdminSession {
+function toSession(row: Selectable<AdminSessionTable>): AdminSession {
   return {
     id: row.id,
     adminId: row.admin_id,

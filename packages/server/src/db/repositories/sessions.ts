@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, SessionTable } from '../schema.js'
 
@@ -17,7 +17,7 @@ export interface SessionDetails extends LoginSession {
   userAgent: string | null
 }
 
-function toSession(row: SessionTable): LoginSession {
+function toSession(row: Selectable<SessionTable>): LoginSession {
   return {
     id: row.id,
     realmId: row.realm_id,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, SigningKeyTable } from '../schema.js'
 
@@ -13,7 +13,7 @@ export interface SigningKeyRecord {
   retireAt: Date | null
 }
 
-function toKey(row: SigningKeyTable): SigningKeyRecord {
+function toKey(row: Selectable<SigningKeyTable>): SigningKeyRecord {
   return {
     id: row.id,
     realmId: row.realm_id,
