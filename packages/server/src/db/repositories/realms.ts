@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
+import { parseJsonColumn } from '../json-column.js'
 import type { Database, RealmTable } from '../schema.js'
 import { validateSettings, type RealmSettings } from '../../services/realm-settings.js'
 
@@ -17,10 +18,10 @@ export interface Realm {
 // (and defaulted) value is remembered by its JSON text.
 const parsedSettings = new Map<string, RealmSettings>()
 
-function settingsOf(json: string): RealmSettings {
+function settingsOf(json: string, realmId: string): RealmSettings {
   let settings = parsedSettings.get(json)
   if (settings === undefined) {
-    settings = validateSettings(JSON.parse(json))
+    settings = validateSettings(parseJsonColumn('realms.settings', json, realmId))
     // Shared by every request that reads this realm: frozen, so no one can change it for the others.
     for (const value of Object.values(settings)) if (Array.isArray(value)) Object.freeze(value)
     Object.freeze(settings)
@@ -30,13 +31,13 @@ function settingsOf(json: string): RealmSettings {
   return settings
 }
 
-function toRealm(row: RealmTable): Realm {
+function toRealm(row: Selectable<RealmTable>): Realm {
   return {
     id: row.id,
     name: row.name,
     loginrocketUrl: row.loginrocket_url,
     isDefault: fromDbBool(row.is_default),
-    settings: settingsOf(row.settings),
+    settings: settingsOf(row.settings, row.id),
     createdAt: fromDbTime(row.created_at),
   }
 }
