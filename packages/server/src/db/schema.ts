@@ -21,7 +21,7 @@ export interface SigningKeyTable {
   /** The JWK `kid`. */
   id: string
   realm_id: string
-  alg: string
+  alg: 'RS256' | 'HS256'
   /** Base64 DER SubjectPublicKeyInfo (RS256); null for HS256. */
   public_key: string | null
   /** The private key (PKCS#8) or HS256 secret, sealed with the master key. */

@@ -17,7 +17,7 @@ function toKey(row: Selectable<SigningKeyTable>): SigningKeyRecord {
   return {
     id: row.id,
     realmId: row.realm_id,
-    alg: row.alg as SigningKeyRecord['alg'],
+    alg: row.alg,
     publicKey: row.public_key,
     secretSealed: row.secret_sealed,
     createdAt: fromDbTime(row.created_at),
