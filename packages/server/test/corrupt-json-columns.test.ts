@@ -49,4 +49,18 @@ describe.each(DIALECTS)('a corrupt JSON column on %s', (dialect) => {
     expect(logged.some((entry) => entry.includes(`users.custom of row ${person.userId} is not valid JSON`))).toBe(true)
     expect(logged.join('\n')).not.toContain('private-marker')
   })
+
+  it("a realm whose settings are out of range answers an error page, and the log names the column and the realm", async () => {
+    const realmId = server.booted.realm.id
+    const { settings } = await db().selectFrom('realms').select('settings').where('id', '=', realmId).executeTakeFirstOrThrow()
+    await db().updateTable('realms').set({ settings: JSON.stringify({ ...JSON.parse(settings), jwt_minutes: 0 }) }).where('id', '=', realmId).execute()
+    try {
+      const res = await new Client(server).get(`/login?${back}`)
+      expect(res.status).toBe(500)
+      expect(logged.some((entry) => entry.includes(`realms.settings of row ${realmId} does not hold what it should at jwt_minutes`))).toBe(true)
+    } finally {
+      await db().updateTable('realms').set({ settings }).where('id', '=', realmId).execute()
+    }
+    expect((await new Client(server).get(`/login?${back}`)).status).toBe(200)
+  })
 })

@@ -20,7 +20,7 @@ export interface JsonColumn<T> {
 }
 
 /** A JSON column's text as a value of no known shape yet; `column` names it in errors (`users.custom`). */
-export function parseJsonColumn(column: string, text: string, rowId: string | number): unknown {
+function parseJsonColumn(column: string, text: string, rowId: string | number): unknown {
   try {
     return JSON.parse(text)
   } catch {

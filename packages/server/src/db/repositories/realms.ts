@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely'
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
-import { parseJsonColumn } from '../json-column.js'
+import { jsonColumn } from '../json-column.js'
 import type { Database, RealmTable } from '../schema.js'
-import { validateSettings, type RealmSettings } from '../../services/realm-settings.js'
+import { realmSettingsSchema, type RealmSettings } from '../../services/realm-settings.js'
 
 export interface Realm {
   id: string
@@ -16,12 +16,13 @@ export interface Realm {
 
 // Settings are checked when written; reading them on every request only needs the parse, so the checked
 // (and defaulted) value is remembered by its JSON text.
+const settingsColumn = jsonColumn('realms.settings', realmSettingsSchema)
 const parsedSettings = new Map<string, RealmSettings>()
 
 function settingsOf(json: string, realmId: string): RealmSettings {
   let settings = parsedSettings.get(json)
   if (settings === undefined) {
-    settings = validateSettings(parseJsonColumn('realms.settings', json, realmId))
+    settings = settingsColumn.read(json, realmId)
     // Shared by every request that reads this realm: frozen, so no one can change it for the others.
     for (const value of Object.values(settings)) if (Array.isArray(value)) Object.freeze(value)
     Object.freeze(settings)
@@ -53,7 +54,7 @@ export function realmRepository(db: Kysely<Database>) {
           name: realm.settings.name,
           loginrocket_url: realm.loginrocketUrl,
           is_default: toDbBool(realm.isDefault),
-          settings: JSON.stringify(realm.settings),
+          settings: settingsColumn.write(realm.settings),
           created_at: toDbTime(now),
           updated_at: toDbTime(now),
         })
@@ -91,7 +92,7 @@ export function realmRepository(db: Kysely<Database>) {
     async updateSettings(id: string, settings: RealmSettings, now: Date): Promise<void> {
       await db
         .updateTable('realms')
-        .set({ name: settings.name, settings: JSON.stringify(settings), updated_at: toDbTime(now) })
+        .set({ name: settings.name, settings: settingsColumn.write(settings), updated_at: toDbTime(now) })
         .where('id', '=', id)
         .execute()
     },
