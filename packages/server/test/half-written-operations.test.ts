@@ -220,4 +220,38 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
     expect(await db().selectFrom('one_time_tokens').select('id').where('user_id', '=', person.userId).where('purpose', '=', 'email_change_undo').execute()).toEqual([])
     await injected.heal()
   })
+
+  it('a login whose user.login.succeeded event fails starts no session, keeps the last login and the browser\'s session, and can be retried', async () => {
+    const person = await signUp(server, email('login'), { account_name: 'Logging' })
+    const lastLogin = async () => (await db().selectFrom('users').select('last_login_at').where('id', '=', person.userId).executeTakeFirstOrThrow()).last_login_at
+    const liveSessions = async () =>
+      (await db().selectFrom('sessions').select('id').where('user_id', '=', person.userId).where('ended_at', 'is', null).execute()).map((row) => row.id)
+    const [signupSession] = await liveSessions()
+    const loggedInAt = await lastLogin()
+    const injected = await fault('events', `NEW.event_type = 'user.login.succeeded' and NEW.user_id = '${person.userId}'`)
+    const before = await counts()
+    await person.client.get(`/login?${back}&prompt=login`)
+    const res = await person.client.post(`/login?${back}`, { email: person.email, password: PASSWORD })
+    expect(res.status).toBe(500)
+    expect(await res.text()).toContain('Something went wrong')
+    expect(res.headers.get('set-cookie') ?? '').not.toMatch(/session/i)
+    expect(await counts()).toEqual(before)
+    expect(await lastLogin()).toEqual(loggedInAt)
+    // The browser's session, which the login would have replaced, is still live.
+    expect(await liveSessions()).toEqual([signupSession])
+
+    await injected.heal()
+    const again = await person.client.post(`/login?${back}`, { email: person.email, password: PASSWORD })
+    expect(again.status).toBe(303)
+    expect(tokenFrom(again)).toBeTruthy()
+    expect(await lastLogin()).not.toEqual(loggedInAt)
+    const [session] = await liveSessions()
+    expect(session).toBeDefined()
+    expect(session).not.toBe(signupSession)
+    const events = await db().selectFrom('events').select(['event_type', 'session_id']).where('user_id', '=', person.userId).where('id', '>', 0).orderBy('id').execute()
+    expect(events.slice(-2)).toEqual([
+      { event_type: 'session.deleted', session_id: signupSession },
+      { event_type: 'user.login.succeeded', session_id: session },
+    ])
+  })
 })

@@ -13,13 +13,25 @@ export interface Db {
   kysely: Kysely<Database>
   dialect: Dialect
   /**
-   * A PostgreSQL pool, or the SQLite handle with `prepare` (cached statements), for code that needs the raw
-   * client (rate limiting).
+   * A PostgreSQL pool, or the SQLite handle with `prepare` (cached statements), for storage code in db/ that
+   * needs the raw client (the rate limits' repository); nothing outside db/ uses it.
    */
   raw: { kind: 'postgres'; pool: pg.Pool } | { kind: 'sqlite'; database: SQLite.Database; prepare(sql: string): SQLite.Statement }
+  /** How busy the PostgreSQL pool is (for the metrics); undefined on SQLite, which has no pool. */
+  poolStats: (() => PoolStats) | undefined
   /** True while the database answers and can take a write (a write it rolls back: SQLITE_WRITE_PROBE). */
   ping(): Promise<boolean>
   close(): Promise<void>
+}
+
+export interface PoolStats {
+  /** Connections open, busy and idle. */
+  total: number
+  idle: number
+  /** Queries waiting for a connection (the pool is at its maximum). */
+  waiting: number
+  /** The most connections the pool opens. */
+  max: number
 }
 
 export interface DbLocation {
@@ -92,6 +104,7 @@ function openSqlite(dataDir: string): Db {
     kysely,
     dialect: 'sqlite',
     raw: { kind: 'sqlite', database, prepare },
+    poolStats: undefined,
     ping: async () => {
       // A transaction of ours is open (between its statements): we hold the write lock, and it is writing.
       if (database.inTransaction) return true
@@ -125,6 +138,7 @@ function openPostgres(url: string): Db {
     kysely,
     dialect: 'postgres',
     raw: { kind: 'postgres', pool },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
     ping: () =>
       kysely
         .transaction()

@@ -22,7 +22,7 @@ export interface SigningKeyTable {
   /** The JWK `kid`. */
   id: string
   realm_id: string
-  alg: string
+  alg: 'RS256' | 'HS256'
   /** Base64 DER SubjectPublicKeyInfo (RS256); null for HS256. */
   public_key: string | null
   /** The private key (PKCS#8) or HS256 secret, sealed with the master key. */
@@ -172,6 +172,15 @@ export interface EventTable {
   created_at: DbTime
 }
 
+/** The rate limiter's fixed windows (repositories/rate-limits.ts). */
+export interface RateLimitTable {
+  /** `<limit>:<HMAC of what it counts>`, maybe `:<HMAC of an address>`. */
+  key: string
+  points: number
+  /** The window's end in epoch ms: a bigint, which pg returns as text. */
+  expire: number | string | null
+}
+
 export interface Database {
   realms: RealmTable
   signing_keys: SigningKeyTable
@@ -186,4 +195,5 @@ export interface Database {
   admins: AdminTable
   admin_sessions: AdminSessionTable
   events: EventTable
+  rate_limits: RateLimitTable
 }

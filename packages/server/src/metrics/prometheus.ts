@@ -70,8 +70,8 @@ export function prometheusMetrics(): PrometheusMetrics {
   }
 
   function watchPool(db: Db): void {
-    if (db.raw.kind !== 'postgres') return
-    const { pool } = db.raw
+    const stats = db.poolStats
+    if (stats === undefined) return
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
         name,
@@ -81,10 +81,10 @@ export function prometheusMetrics(): PrometheusMetrics {
           this.set(read())
         },
       })
-    gauge('airlock_db_pool_connections', 'PostgreSQL connections open in the pool (busy and idle)', () => pool.totalCount)
-    gauge('airlock_db_pool_idle_connections', 'PostgreSQL connections open and idle', () => pool.idleCount)
-    gauge('airlock_db_pool_waiting_queries', 'Queries waiting for a connection (the pool is at its maximum)', () => pool.waitingCount)
-    gauge('airlock_db_pool_max_connections', 'The most connections the pool opens', () => pool.options.max)
+    gauge('airlock_db_pool_connections', 'PostgreSQL connections open in the pool (busy and idle)', () => stats().total)
+    gauge('airlock_db_pool_idle_connections', 'PostgreSQL connections open and idle', () => stats().idle)
+    gauge('airlock_db_pool_waiting_queries', 'Queries waiting for a connection (the pool is at its maximum)', () => stats().waiting)
+    gauge('airlock_db_pool_max_connections', 'The most connections the pool opens', () => stats().max)
   }
 
   return { metrics, registry, watchPool }

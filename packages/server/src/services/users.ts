@@ -74,12 +74,6 @@ export function userService(users: UserRepository) {
       return { ok: true, user }
     },
 
-    /** Notes a new session: by password, right after signup, or after a password reset. */
-    async loggedIn(realm: Realm, user: User, now: Date): Promise<User> {
-      await users.update(realm.id, user.id, { lastLoginAt: now }, now)
-      return { ...user, lastLoginAt: now }
-    },
-
     byId(realm: Realm, id: string): Promise<User | null> {
       return users.byId(realm.id, id)
     },

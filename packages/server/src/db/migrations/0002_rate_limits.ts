@@ -1,7 +1,8 @@
 import type { AirlockMigration } from './types.js'
 
 /**
- * The rate limiter's counters (src/services/throttle.ts), shared by every server process, in the layout of
+ * The rate limiter's counters (src/db/repositories/rate-limits.ts; the limits are in src/services/throttle.ts),
+ * shared by every server process, in the layout of
  * `rate-limiter-flexible`'s RateLimiterPostgres and RateLimiterSQLite (which wrote them until the limiter
  * got its own statements, so that a request's counters are written together).
  * `key` is `<limit>:<hash>`, `points` the count in the current window, `expire` its end in epoch ms.

@@ -1,6 +1,7 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
 import type { Dialect } from '../migrations/types.js'
+import { membershipPermissions, orgCustom } from '../json-column.js'
 import { inTransaction } from '../transaction.js'
 import type { Database, MembershipTable, OrgTable } from '../schema.js'
 import type { Member, Membership, MembershipWithOrg, Org, OrgSummary } from '../../domain/account.js'
@@ -13,7 +14,7 @@ export interface OrgSearch {
   offset: number
 }
 
-type OrgRow = Pick<OrgTable, 'id' | 'realm_id' | 'name' | 'state' | 'reference' | 'custom' | 'created_at'>
+type OrgRow = Pick<Selectable<OrgTable>, 'id' | 'realm_id' | 'name' | 'state' | 'reference' | 'custom' | 'created_at'>
 
 const toOrg = (row: OrgRow): Org => ({
   id: row.id,
@@ -21,16 +22,16 @@ const toOrg = (row: OrgRow): Org => ({
   name: row.name,
   state: row.state,
   reference: row.reference,
-  custom: JSON.parse(row.custom) as Record<string, unknown>,
+  custom: orgCustom.read(row.custom, row.id),
   createdAt: fromDbTime(row.created_at),
 })
 
-const toMembership = (row: MembershipTable): Membership => ({
+const toMembership = (row: Selectable<MembershipTable>): Membership => ({
   id: row.id,
   realmId: row.realm_id,
   orgId: row.org_id,
   userId: row.user_id,
-  permissions: JSON.parse(row.permissions) as string[],
+  permissions: membershipPermissions.read(row.permissions, row.id),
   selected: fromDbBool(row.selected),
   createdAt: fromDbTime(row.created_at),
 })
@@ -53,7 +54,7 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
           name: org.name,
           state: org.state,
           reference: org.reference,
-          custom: JSON.stringify(org.custom),
+          custom: orgCustom.write(org.custom),
           created_at: toDbTime(now),
           updated_at: toDbTime(now),
         })
@@ -68,7 +69,7 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
           realm_id: membership.realmId,
           org_id: membership.orgId,
           user_id: membership.userId,
-          permissions: JSON.stringify(membership.permissions),
+          permissions: membershipPermissions.write(membership.permissions),
           selected: toDbBool(membership.selected),
           created_at: toDbTime(now),
           updated_at: toDbTime(now),
@@ -162,7 +163,7 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async setPermissions(trx: Kysely<Database>, membershipId: string, permissions: string[], now: Date): Promise<void> {
-      await trx.updateTable('memberships').set({ permissions: JSON.stringify(permissions), updated_at: toDbTime(now) }).where('id', '=', membershipId).execute()
+      await trx.updateTable('memberships').set({ permissions: membershipPermissions.write(permissions), updated_at: toDbTime(now) }).where('id', '=', membershipId).execute()
     },
 
     async deleteMembership(trx: Kysely<Database>, membershipId: string): Promise<void> {

@@ -1,14 +1,14 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { AdminSessionTable, AdminTable, Database } from '../schema.js'
 import type { Admin, AdminSession } from '../../domain/admin.js'
 import { normalizeEmail } from '../../domain/user.js'
 
-function toAdmin(row: AdminTable): Admin {
+function toAdmin(row: Selectable<AdminTable>): Admin {
   return { id: row.id, email: row.email, passwordHash: row.password_hash, createdAt: fromDbTime(row.created_at), lastLoginAt: fromDbTime(row.last_login_at) }
 }
 
-function toSession(row: AdminSessionTable): AdminSession {
+function toSession(row: Selectable<AdminSessionTable>): AdminSession {
   return {
     id: row.id,
     adminId: row.admin_id,

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
+import { eventData } from '../json-column.js'
 import type { Database, EventTable } from '../schema.js'
 import type { NamedEvent, StoredEvent } from '../../domain/event.js'
 
@@ -27,7 +28,7 @@ function toEvent(row: Selectable<EventTable>): StoredEvent {
     sessionId: row.session_id,
     adminId: row.admin_id,
     ip: row.ip,
-    data: JSON.parse(row.data) as Record<string, unknown>,
+    data: eventData.read(row.data, row.id),
     createdAt: fromDbTime(row.created_at),
   }
 }
@@ -59,7 +60,7 @@ export function eventRepository(db: Kysely<Database>) {
           session_id: event.sessionId,
           admin_id: event.adminId,
           ip: event.ip,
-          data: JSON.stringify(event.data),
+          data: eventData.write(event.data),
           created_at: toDbTime(event.createdAt),
         })
         .execute()

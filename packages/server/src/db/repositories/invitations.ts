@@ -1,15 +1,16 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable, Updateable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
+import { invitationPermissions } from '../json-column.js'
 import type { Database, InvitationTable } from '../schema.js'
 import type { Invitation } from '../../domain/invitation.js'
 import { normalizeEmail } from '../../domain/user.js'
 
-const toInvitation = (row: InvitationTable): Invitation => ({
+const toInvitation = (row: Selectable<InvitationTable>): Invitation => ({
   id: row.id,
   realmId: row.realm_id,
   orgId: row.org_id,
   email: row.email,
-  permissions: JSON.parse(row.permissions) as string[],
+  permissions: invitationPermissions.read(row.permissions, row.id),
   inviterUserId: row.inviter_user_id,
   createdAt: fromDbTime(row.created_at),
   expiresAt: fromDbTime(row.expires_at),
@@ -29,7 +30,7 @@ export function invitationRepository(db: Kysely<Database>) {
       .where('revoked_at', 'is', null)
 
   /** Changes one open invitation; false when it isn't open (any more). */
-  async function updateOpen(realmId: string, orgId: string, id: string, set: Partial<InvitationTable>): Promise<boolean> {
+  async function updateOpen(realmId: string, orgId: string, id: string, set: Updateable<InvitationTable>): Promise<boolean> {
     const result = await db
       .updateTable('invitations')
       .set(set)
@@ -52,7 +53,7 @@ export function invitationRepository(db: Kysely<Database>) {
           org_id: invitation.orgId,
           email: invitation.email,
           email_normalized: normalizeEmail(invitation.email),
-          permissions: JSON.stringify(invitation.permissions),
+          permissions: invitationPermissions.write(invitation.permissions),
           inviter_user_id: invitation.inviterUserId,
           token_hash: tokenHash,
           created_at: toDbTime(invitation.createdAt),

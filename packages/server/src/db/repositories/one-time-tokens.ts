@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import { inTransaction } from '../transaction.js'
 import type { Database, OneTimeTokenTable } from '../schema.js'
@@ -90,7 +90,7 @@ function insert(db: Kysely<Database>, token: OneTimeToken & { tokenHash: string 
     .execute()
 }
 
-function toToken(row: OneTimeTokenTable): OneTimeToken {
+function toToken(row: Selectable<OneTimeTokenTable>): OneTimeToken {
   return {
     id: row.id,
     realmId: row.realm_id,

@@ -1,16 +1,18 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from '../convert.js'
+import { jsonColumn } from '../json-column.js'
 import type { Database, RealmTable } from '../schema.js'
-import { validateSettings, type Realm, type RealmSettings } from '../../domain/realm.js'
+import { realmSettingsSchema, type Realm, type RealmSettings } from '../../domain/realm.js'
 
 // Settings are checked when written; reading them on every request only needs the parse, so the checked
 // (and defaulted) value is remembered by its JSON text.
+const settingsColumn = jsonColumn('realms.settings', realmSettingsSchema)
 const parsedSettings = new Map<string, RealmSettings>()
 
-function settingsOf(json: string): RealmSettings {
+function settingsOf(json: string, realmId: string): RealmSettings {
   let settings = parsedSettings.get(json)
   if (settings === undefined) {
-    settings = validateSettings(JSON.parse(json))
+    settings = settingsColumn.read(json, realmId)
     // Shared by every request that reads this realm: frozen, so no one can change it for the others.
     for (const value of Object.values(settings)) if (Array.isArray(value)) Object.freeze(value)
     Object.freeze(settings)
@@ -20,13 +22,13 @@ function settingsOf(json: string): RealmSettings {
   return settings
 }
 
-function toRealm(row: RealmTable): Realm {
+function toRealm(row: Selectable<RealmTable>): Realm {
   return {
     id: row.id,
     name: row.name,
     loginrocketUrl: row.loginrocket_url,
     isDefault: fromDbBool(row.is_default),
-    settings: settingsOf(row.settings),
+    settings: settingsOf(row.settings, row.id),
     createdAt: fromDbTime(row.created_at),
   }
 }
@@ -42,7 +44,7 @@ export function realmRepository(db: Kysely<Database>) {
           name: realm.settings.name,
           loginrocket_url: realm.loginrocketUrl,
           is_default: toDbBool(realm.isDefault),
-          settings: JSON.stringify(realm.settings),
+          settings: settingsColumn.write(realm.settings),
           created_at: toDbTime(now),
           updated_at: toDbTime(now),
         })
@@ -80,7 +82,7 @@ export function realmRepository(db: Kysely<Database>) {
     async updateSettings(id: string, settings: RealmSettings, now: Date): Promise<void> {
       await db
         .updateTable('realms')
-        .set({ name: settings.name, settings: JSON.stringify(settings), updated_at: toDbTime(now) })
+        .set({ name: settings.name, settings: settingsColumn.write(settings), updated_at: toDbTime(now) })
         .where('id', '=', id)
         .execute()
     },

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, SessionTable } from '../schema.js'
 import type { LoginSession, SessionDetails } from '../../domain/session.js'
 
-function toSession(row: SessionTable): LoginSession {
+function toSession(row: Selectable<SessionTable>): LoginSession {
   return {
     id: row.id,
     realmId: row.realm_id,

@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
 import type { Database, SigningKeyTable } from '../schema.js'
 import type { SigningKeyRecord } from '../../domain/signing-key.js'
 
-function toKey(row: SigningKeyTable): SigningKeyRecord {
+function toKey(row: Selectable<SigningKeyTable>): SigningKeyRecord {
   return {
     id: row.id,
     realmId: row.realm_id,
-    alg: row.alg as SigningKeyRecord['alg'],
+    alg: row.alg,
     publicKey: row.public_key,
     secretSealed: row.secret_sealed,
     createdAt: fromDbTime(row.created_at),

@@ -1,9 +1,10 @@
-import { sql, type Kysely, type SqlBool } from 'kysely'
+import { sql, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely'
 import { fromDbTime, toDbTime } from '../convert.js'
+import { membershipPermissions, userCustom } from '../json-column.js'
 import type { Database, UserTable } from '../schema.js'
 import { normalizeEmail, normalizeUsername, type NewUser, type User, type UserChanges } from '../../domain/user.js'
 
-function toUser(row: UserTable): User {
+function toUser(row: Selectable<UserTable>): User {
   return {
     id: row.id,
     realmId: row.realm_id,
@@ -15,7 +16,7 @@ function toUser(row: UserTable): User {
     username: row.username,
     locale: row.locale,
     reference: row.reference,
-    custom: JSON.parse(row.custom) as Record<string, unknown>,
+    custom: userCustom.read(row.custom, row.id),
     state: row.state,
     createdAt: fromDbTime(row.created_at),
     updatedAt: fromDbTime(row.updated_at),
@@ -24,8 +25,8 @@ function toUser(row: UserTable): User {
 }
 
 /** The columns a change sets (normalised forms along with email and username). */
-function changeSet(changes: UserChanges, now: Date): Record<string, unknown> {
-  const set: Record<string, unknown> = { updated_at: toDbTime(now) }
+function changeSet(changes: UserChanges, now: Date): Updateable<UserTable> {
+  const set: Updateable<UserTable> = { updated_at: toDbTime(now) }
   if (changes.email !== undefined) {
     set.email = changes.email
     set.email_normalized = normalizeEmail(changes.email)
@@ -62,7 +63,7 @@ export function userRepository(db: Kysely<Database>) {
           username_normalized: user.username ? normalizeUsername(user.username) : null,
           locale: user.locale,
           reference: user.reference,
-          custom: JSON.stringify(user.custom),
+          custom: userCustom.write(user.custom),
           state: user.state,
           created_at: toDbTime(now),
           updated_at: toDbTime(now),
@@ -143,14 +144,14 @@ export function userRepository(db: Kysely<Database>) {
       return db.transaction().execute(async (trx) => {
         const user = await trx.selectFrom('users').select('id').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst()
         if (!user) return null
-        const held = await trx.selectFrom('memberships').select(['org_id', 'permissions']).where('realm_id', '=', realmId).where('user_id', '=', id).execute()
+        const held = await trx.selectFrom('memberships').select(['id', 'org_id', 'permissions']).where('realm_id', '=', realmId).where('user_id', '=', id).execute()
         const orgIds = held.map((row) => row.org_id)
         // Every account keeps an owner: not deleted while they are the only owner of an account others share.
-        const owned = held.filter((row) => (JSON.parse(row.permissions) as string[]).includes('ar:owner')).map((row) => row.org_id)
+        const owned = held.filter((row) => membershipPermissions.read(row.permissions, row.id).includes('ar:owner')).map((row) => row.org_id)
         if (owned.length > 0) {
-          const others = await trx.selectFrom('memberships').select(['org_id', 'permissions']).where('org_id', 'in', owned).where('user_id', '!=', id).execute()
+          const others = await trx.selectFrom('memberships').select(['id', 'org_id', 'permissions']).where('org_id', 'in', owned).where('user_id', '!=', id).execute()
           const ownerOfOrgIds = owned.filter(
-            (orgId) => others.some((m) => m.org_id === orgId) && !others.some((m) => m.org_id === orgId && (JSON.parse(m.permissions) as string[]).includes('ar:owner')),
+            (orgId) => others.some((m) => m.org_id === orgId) && !others.some((m) => m.org_id === orgId && membershipPermissions.read(m.permissions, m.id).includes('ar:owner')),
           )
           if (ownerOfOrgIds.length > 0) return { ownerOfOrgIds }
         }

@@ -3,7 +3,6 @@ import type { User } from '../../domain/user.js'
 import type { LoginSession } from '../../domain/session.js'
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'
-import { recordEvent } from '../../http/events.js'
 import type { Flow } from '../../http/flow.js'
 import { withToken } from '../../http/redirect-uri.js'
 import type { Services } from '../../services/index.js'
@@ -42,22 +41,14 @@ export async function sendBack(c: Context<AppEnv>, services: Services, flow: Flo
   return c.redirect(withToken(flow.redirectUri, token), 303)
 }
 
-/** Starts a LoginRocket session for the user in this browser, then sends it back. */
+/** Starts a LoginRocket session for the user in this browser (replacing the one it had), then sends it back. */
 export async function completeLogin(c: Context<AppEnv>, services: Services, flow: Flow, user: User): Promise<Response> {
-  const realm = c.get('realm')
-  const previous = await services.sessions.fromSecret(realm, readSessionCookie(c), services.clock())
-  if (previous) {
-    await services.sessions.end(previous, services.clock())
-    await recordEvent(c, services, { type: 'session.deleted', userId: previous.userId, sessionId: previous.id, data: { reason: 'replaced' } })
-  }
-  const { session, secret } = await services.sessions.start(
-    realm,
-    user.id,
-    { userAgent: c.req.header('user-agent') ?? null, ip: c.get('clientIp') },
+  const { session, secret, user: loggedIn } = await services.sessions.logIn(
+    c.get('realm'),
+    user,
+    { previousSecret: readSessionCookie(c), userAgent: c.req.header('user-agent') ?? null, ip: c.get('clientIp') },
     services.clock(),
   )
-  const loggedIn = await services.users.loggedIn(realm, user, services.clock())
-  await recordEvent(c, services, { type: 'user.login.succeeded', userId: user.id, sessionId: session.id })
   writeSessionCookie(c, secret, session.expiresAt)
   return sendBack(c, services, flow, loggedIn, session)
 }
