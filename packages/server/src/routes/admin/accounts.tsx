@@ -11,6 +11,7 @@ import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
 import { AdminAccountsPage, accountPath } from '../../views/pages/admin-accounts.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
 const DONE = {
@@ -74,7 +75,7 @@ export function adminAccountRoutes(services: Services) {
         permissions: extra.failed.values.permissions?.map((p) => p.slice(0, KEEP)),
       },
     }
-    return c.html(
+    return renderPage(c,
       <AdminAccountPage admin={admin(c)} realm={realm} org={org} members={members} invitations={invitations} events={events} now={services.clock()} notice={extra.notice} failed={failed} />,
       failed ? 422 : 200,
     )
@@ -84,7 +85,7 @@ export function adminAccountRoutes(services: Services) {
     const member = (await manage.members(realm, org)).find((m) => m.id === membershipId)
     if (!member) throw new AppError('not_found', 'That person is not a member of this account (any more).')
     const status = Object.keys(errors).length > 0 ? 422 : 200
-    return c.html(<AdminRemoveMemberPage admin={admin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
+    return renderPage(c, <AdminRemoveMemberPage admin={admin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
   }
 
   app.get('/admin/realms/:id/accounts', async (c) => {
@@ -92,9 +93,9 @@ export function adminAccountRoutes(services: Services) {
     const values = { q: (c.req.query('q') ?? '').trim(), state: c.req.query('state') ?? '', page: c.req.query('page') ?? '' }
     const shown = { q: values.q.slice(0, KEEP), state: values.state.slice(0, KEEP) }
     const query = checkAccountQuery(values)
-    if (!query.ok) return c.html(<AdminAccountsPage admin={admin(c)} realm={realm} list={null} values={shown} errors={query.errors} />, 422)
+    if (!query.ok) return renderPage(c, <AdminAccountsPage admin={admin(c)} realm={realm} list={null} values={shown} errors={query.errors} />, 422)
     const list = await manage.listForAdmin(realm, query.value)
-    return c.html(<AdminAccountsPage admin={admin(c)} realm={realm} list={list} values={{ q: list.q, state: list.state }} />)
+    return renderPage(c, <AdminAccountsPage admin={admin(c)} realm={realm} list={list} values={{ q: list.q, state: list.state }} />)
   })
 
   app.get('/admin/realms/:id/accounts/:org_id', async (c) => {

@@ -7,6 +7,7 @@ import type { Services } from '../../services/index.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { AdminEventsPage, type EventFilters } from '../../views/pages/admin-events.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 const PAGE_SIZE = 50
 const REALM_CHOICES = eventTypeChoices(EVENT_TYPES)
@@ -89,7 +90,7 @@ export function adminEventRoutes(services: Services) {
       const params = new URLSearchParams(Object.entries({ ...filters, ...extra }).filter(([, value]) => value !== '')).toString()
       return params ? `${base}?${params}` : base
     }
-    return c.html(
+    return renderPage(c,
       <AdminEventsPage
         admin={{ email: c.get('admin').admin.email, csrf: c.get('csrf') }}
         realm={realm && { id: realm.id, name: realm.name }}

@@ -3,13 +3,14 @@ import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import { AdminHomePage } from '../../views/pages/admin-home.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 /** GET /admin: who is signed in, and the realms with their LoginRocket URLs. */
 export function adminHomeRoutes(services: Services) {
   const app = new Hono<AppEnv>()
   app.get('/admin', requireAdmin(services), async (c) => {
     const realms = await services.realms.list()
-    return c.html(
+    return renderPage(c,
       <AdminHomePage
         email={c.get('admin').admin.email}
         csrf={c.get('csrf')}

@@ -8,6 +8,7 @@ import { updateRealmSettings } from '../../services/realms.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminIntegrationPage } from '../../views/pages/admin-integration.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 /**
  * Realm → Integration → Using LoginRocket → Node.js - Express: the realm's LOGINROCKET_URL and JWT key, the guide's
@@ -29,7 +30,7 @@ export function adminIntegrationRoutes(services: Services) {
     await services.keys.ensure(realm, now)
     const alg = realm.settings.jwt_algo === 'hs256' ? 'HS256' : 'RS256'
     const key = await services.keys.appKey(realm, now)
-    return c.html(
+    return renderPage(c,
       <AdminIntegrationPage
         email={c.get('admin').admin.email}
         csrf={c.get('csrf')}

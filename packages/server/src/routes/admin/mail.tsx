@@ -4,6 +4,7 @@ import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import { AdminMailMessagePage, AdminMailPage } from '../../views/pages/admin-mail.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 const PAGE_SIZE = 50
 
@@ -34,7 +35,7 @@ export function adminMailRoutes(services: Services) {
     const found = await services.mails.ofRealm(realm.id, { beforeId, limit: PAGE_SIZE + 1 })
     const mails = found.slice(0, PAGE_SIZE)
     const base = `/admin/realms/${realm.id}/mail`
-    return c.html(
+    return renderPage(c,
       <AdminMailPage
         admin={admin(c)}
         realm={realm}
@@ -52,7 +53,7 @@ export function adminMailRoutes(services: Services) {
     // Another realm's mail is not found here, as if it weren't there.
     const mail = id === null ? null : await services.mails.byId(realm.id, id)
     if (!mail) throw new AppError('not_found', 'There is no mail with this ID in this realm.')
-    return c.html(<AdminMailMessagePage admin={admin(c)} realm={realm} smtp={services.mailer.smtp} mail={mail} />)
+    return renderPage(c, <AdminMailMessagePage admin={admin(c)} realm={realm} smtp={services.mailer.smtp} mail={mail} />)
   })
 
   return app

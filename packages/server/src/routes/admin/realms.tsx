@@ -8,6 +8,7 @@ import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 /** An `invalid_setting` error as the field error of the setting it names (without the name in front). */
 function fieldError(error: unknown, known: readonly string[]): FieldErrors | null {
@@ -35,7 +36,7 @@ export function adminRealmRoutes(services: Services) {
     return realm
   }
 
-  app.get('/admin/realms', guard, async (c) => c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} />))
+  app.get('/admin/realms', guard, async (c) => renderPage(c, <AdminRealmsPage admin={admin(c)} realms={await rows()} />))
 
   app.post('/admin/realms', guard, async (c) => {
     const form = await c.req.parseBody()
@@ -46,7 +47,7 @@ export function adminRealmRoutes(services: Services) {
     } catch (error) {
       const errors = fieldError(error, ['loginrocket_url', 'name'])
       if (!errors) throw error
-      return c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
+      return renderPage(c, <AdminRealmsPage admin={admin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
     }
     await recordAdminEvent(c, services, { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl } })
     return c.redirect(`/admin/realms/${realm.id}/settings`, 303)
@@ -54,7 +55,7 @@ export function adminRealmRoutes(services: Services) {
 
   app.get('/admin/realms/:id/settings', guard, async (c) => {
     const realm = await realmOf(c)
-    return c.html(<AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={settingsText(realm.settings)} saved={c.req.query('saved') === '1'} />)
+    return renderPage(c, <AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={settingsText(realm.settings)} saved={c.req.query('saved') === '1'} />)
   })
 
   app.post('/admin/realms/:id/settings', guard, async (c) => {
@@ -68,7 +69,7 @@ export function adminRealmRoutes(services: Services) {
     } catch (error) {
       const errors = fieldError(error, SETTING_NAMES)
       if (!errors) throw error
-      return c.html(<AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={values} errors={errors} />, 422)
+      return renderPage(c, <AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={values} errors={errors} />, 422)
     }
     const now = services.clock()
     const changed = SETTING_NAMES.filter((name) => JSON.stringify(settings[name]) !== JSON.stringify(realm.settings[name]))
@@ -82,7 +83,7 @@ export function adminRealmRoutes(services: Services) {
   app.get('/admin/realms/:id/keys', guard, async (c) => {
     const realm = await realmOf(c)
     const keys = await services.keys.list(realm, services.clock())
-    return c.html(<AdminKeysPage admin={admin(c)} realm={row(realm)} keys={keys} rotated={c.req.query('rotated') === '1'} />)
+    return renderPage(c, <AdminKeysPage admin={admin(c)} realm={row(realm)} keys={keys} rotated={c.req.query('rotated') === '1'} />)
   })
 
   app.post('/admin/realms/:id/keys/rotate', guard, async (c) => {

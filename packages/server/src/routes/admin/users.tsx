@@ -13,6 +13,7 @@ import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminUserDeletePage, AdminUserPage, type DeleteImpact, type UserPageProps } from '../../views/pages/admin-user.js'
 import { AdminUsersPage } from '../../views/pages/admin-users.js'
 import { requireAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 /** What the user page says after an action (`?done=...`); never free text from the URL. */
 const DONE = {
@@ -68,7 +69,7 @@ export function adminUserRoutes(services: Services) {
       services.events.listNamed({ realmId: realm.id, userId: user.id, limit: 20 }),
     ])
     const realmRow = { ...row(realm), nameField: realm.settings.name_field, usernameField: realm.settings.username_field }
-    return c.html(
+    return renderPage(c,
       <AdminUserPage admin={admin(c)} realm={realmRow} user={user} memberships={memberships} sessions={sessions} events={events} notice={extra.notice} edit={extra.edit} />,
       status,
     )
@@ -90,7 +91,7 @@ export function adminUserRoutes(services: Services) {
     const realm = await realmOf(c)
     const query = (c.req.query('q') ?? '').slice(0, KEEP)
     const result = await services.adminUsers.search(realm, query, pageNumber(c.req.query('page')))
-    return c.html(<AdminUsersPage admin={admin(c)} realm={row(realm)} query={query.trim()} result={result} deleted={c.req.query('deleted') === '1'} />)
+    return renderPage(c, <AdminUsersPage admin={admin(c)} realm={row(realm)} query={query.trim()} result={result} deleted={c.req.query('deleted') === '1'} />)
   })
 
   app.get('/admin/realms/:id/users/:user_id', async (c) => {
@@ -160,7 +161,7 @@ export function adminUserRoutes(services: Services) {
   const deletePage = async (c: Context<AppEnv>, realm: Realm, user: User, typed = '', errors: FieldErrors = {}) => {
     const impact = await deleteImpact(realm, user)
     const status = errors.confirm_email ? 422 : impact.ownerless.length > 0 && typed !== '' ? 409 : 200
-    return c.html(<AdminUserDeletePage admin={admin(c)} realm={row(realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
+    return renderPage(c, <AdminUserDeletePage admin={admin(c)} realm={row(realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
   }
 
   app.get('/admin/realms/:id/users/:user_id/delete', async (c) => {
