@@ -5,8 +5,9 @@ import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions } from '../../domain/permissions.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, ConfirmBox, Field, Form, Notice } from '../form.js'
+import { dayTime, minuteTime } from '../format.js'
 import { permissionOptions, permissionsText } from './account-members.js'
-import { accountPath, accountsPath, day } from './admin-accounts.js'
+import { accountPath, accountsPath } from './admin-accounts.js'
 import { EventsTable } from './admin-events-table.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
@@ -36,7 +37,6 @@ export interface AdminAccountPageProps {
 }
 
 const userPath = (realmId: string, userId: string) => `/admin/realms/${encodeURIComponent(realmId)}/users/${encodeURIComponent(userId)}`
-const minute = (date: Date) => <time datetime={date.toISOString()}>{`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`}</time>
 const fullName = (member: Member) => [member.firstName, member.lastName].filter(Boolean).join(' ')
 
 function MemberItem({ admin, realm, org, member, failed }: { admin: Admin; realm: Realm; org: Org; member: Member; failed: AdminAccountFailure | undefined }) {
@@ -48,7 +48,7 @@ function MemberItem({ admin, realm, org, member, failed }: { admin: Admin; realm
       <p class="who">
         <a href={userPath(realm.id, member.userId)}>{member.email}</a>
         {name ? ` · ${name}` : ''}
-        <span class="badge"> · member since {day(member.createdAt)}</span>
+        <span class="badge"> · member since {dayTime(member.createdAt)}</span>
       </p>
       <div class="actions">
         <Form csrf={admin.csrf} action={`${base}/permissions`}>
@@ -86,7 +86,7 @@ function Invitations({ admin, realm, org, invitations, now }: { admin: Admin; re
               <li id={`invitation-${invitation.id}`}>
                 <p class="who">{invitation.email}</p>
                 <p class="perms">
-                  {permissionsText(invitation.permissions)} · {expired ? 'expired on' : 'valid until'} {day(invitation.expiresAt)}
+                  {permissionsText(invitation.permissions)} · {expired ? 'expired on' : 'valid until'} {dayTime(invitation.expiresAt)}
                 </p>
                 <Form csrf={admin.csrf} action={`${accountPath(realm.id, org.id)}/invitations/${encodeURIComponent(invitation.id)}/revoke`}>
                   <button type="submit" class="inline secondary" aria-label={`Revoke the invitation of ${invitation.email}`}>
@@ -172,7 +172,7 @@ export function AdminAccountPage({ admin, realm, org, members, invitations, even
         <dt>State</dt>
         <dd>{org.state}</dd>
         <dt>Created</dt>
-        <dd>{minute(org.createdAt)}</dd>
+        <dd>{minuteTime(org.createdAt)}</dd>
       </dl>
 
       <section aria-labelledby="name-heading">

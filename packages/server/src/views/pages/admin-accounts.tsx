@@ -2,6 +2,7 @@ import type { Realm } from '../../domain/realm.js'
 import { ACCOUNT_STATES, ADMIN_PAGE_SIZE, type AccountListPage, type AccountQuery } from '../../services/account-management.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Notice } from '../form.js'
+import { dayTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
 
@@ -19,8 +20,6 @@ export function listHref(realmId: string, query: AccountQuery): string {
   const search = params.toString()
   return search ? `${accountsPath(realmId)}?${search}` : accountsPath(realmId)
 }
-
-export const day = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().slice(0, 10)}</time>
 
 const STATE_LABELS: Record<(typeof ACCOUNT_STATES)[number], string> = { all: 'All', active: 'Active', closed: 'Closed' }
 
@@ -113,7 +112,7 @@ function Results({ realmId, list }: { realmId: string; list: AccountListPage }) 
                 </td>
                 <td>{org.state}</td>
                 <td>{org.memberCount}</td>
-                <td>{day(org.createdAt)}</td>
+                <td>{dayTime(org.createdAt)}</td>
                 <td>
                   <code>{org.id}</code>
                 </td>

@@ -1,7 +1,5 @@
 import type { NamedEvent } from '../../domain/event.js'
-
-/** A moment as logs show it: UTC, to the second, machine-readable too. */
-export const utcTime = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 19)}</time>
+import { secondTime } from '../format.js'
 
 type Column = 'user' | 'account'
 
@@ -24,7 +22,7 @@ function Details({ data }: { data: Record<string, unknown> }) {
 function EventRow({ event, realmId, user, account }: { event: NamedEvent; realmId: string | null; user: boolean; account: boolean }) {
   return (
     <tr>
-      <td data-label="Time">{utcTime(event.createdAt)}</td>
+      <td data-label="Time">{secondTime(event.createdAt)}</td>
       <td data-label="Type">
         <code>{event.type}</code>
       </td>

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx'
 import type { StoredMail } from '../../domain/mail.js'
+import { secondTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
-import { utcTime } from './admin-events-table.js'
 import { RealmNav } from './admin-realm-nav.js'
 
 type Admin = { email: string; csrf: string }
@@ -48,7 +48,7 @@ export function AdminMailPage({ admin, realm, smtp, mails, older, newest }: { ad
           <tbody>
             {mails.map((mail) => (
               <tr>
-                <td data-label="Time">{utcTime(mail.createdAt)}</td>
+                <td data-label="Time">{secondTime(mail.createdAt)}</td>
                 <td data-label="To">{mail.to}</td>
                 <td data-label="Subject">
                   <a href={`/admin/realms/${realm.id}/mail/${mail.id}`}>{mail.subject || '(no subject)'}</a>
@@ -108,13 +108,13 @@ export function AdminMailMessagePage({ admin, realm, smtp, mail }: { admin: Admi
         </div>
         <div>
           <dt>Time</dt>
-          <dd>{utcTime(mail.createdAt)} UTC</dd>
+          <dd>{secondTime(mail.createdAt)} UTC</dd>
         </div>
         <div>
           <dt>Status</dt>
           <dd>
             <Status mail={mail} />
-            {mail.sentAt ? <> {utcTime(mail.sentAt)} UTC</> : null}
+            {mail.sentAt ? <> {secondTime(mail.sentAt)} UTC</> : null}
           </dd>
         </div>
         {mail.error ? (

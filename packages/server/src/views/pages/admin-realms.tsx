@@ -1,6 +1,7 @@
 import { realmSettingsSchema, type RealmSettings } from '../../domain/realm.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
+import { minuteTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
 import type { RealmRow } from './admin-home.js'
 import { RealmNav } from './admin-realm-nav.js'
@@ -211,8 +212,6 @@ export interface KeyRow {
   current: boolean
 }
 
-const when = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 16)} UTC</time>
-
 /** GET /admin/realms/:id/keys: the realm's live keys, and rotation. */
 export function AdminKeysPage({ admin, realm, keys, rotated }: { admin: Admin; realm: RealmRow; keys: KeyRow[]; rotated?: boolean }) {
   return (
@@ -237,9 +236,9 @@ export function AdminKeysPage({ admin, realm, keys, rotated }: { admin: Admin; r
                 <code>{key.id}</code>
               </td>
               <td>{key.alg}</td>
-              <td>{when(key.createdAt)}</td>
-              <td>{when(key.signsFrom)}</td>
-              <td>{key.retireAt ? when(key.retireAt) : '—'}</td>
+              <td>{minuteTime(key.createdAt)}</td>
+              <td>{minuteTime(key.signsFrom)}</td>
+              <td>{key.retireAt ? minuteTime(key.retireAt) : '—'}</td>
               <td>{[key.current ? 'current' : '', key.published ? 'published' : 'not published'].filter(Boolean).join(', ')}</td>
             </tr>
           ))}

@@ -5,11 +5,12 @@ import type { User } from '../../domain/user.js'
 import type { RealmSettings } from '../../domain/realm.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
+import { minuteTime } from '../format.js'
 import type { RealmRow } from './admin-home.js'
 import { EventsTable } from './admin-events-table.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
-import { stateText, when } from './admin-users.js'
+import { stateText } from './admin-users.js'
 
 type Admin = { email: string; csrf: string }
 
@@ -43,8 +44,8 @@ function Profile({ user }: { user: User }) {
     ['Username', user.username ?? '—'],
     ['Locale', user.locale ?? '—'],
     ['State', stateText(user.state)],
-    ['Created', when(user.createdAt)],
-    ['Last login', user.lastLoginAt ? when(user.lastLoginAt) : 'Never'],
+    ['Created', minuteTime(user.createdAt)],
+    ['Last login', user.lastLoginAt ? minuteTime(user.lastLoginAt) : 'Never'],
     ['ID', <code>{user.id}</code>],
   ]
   return (
@@ -168,8 +169,8 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
               <tbody>
                 {sessions.map((session) => (
                   <tr>
-                    <td>{when(session.createdAt)}</td>
-                    <td>{when(session.expiresAt)}</td>
+                    <td>{minuteTime(session.createdAt)}</td>
+                    <td>{minuteTime(session.expiresAt)}</td>
                     <td>{session.ip ?? '—'}</td>
                     <td>{session.userAgent ?? '—'}</td>
                     <td>

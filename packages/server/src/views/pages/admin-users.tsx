@@ -1,14 +1,12 @@
 import type { User } from '../../domain/user.js'
 import type { UserSearch } from '../../services/admin-users.js'
 import { Notice } from '../form.js'
+import { minuteTime } from '../format.js'
 import type { RealmRow } from './admin-home.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
 
 type Admin = { email: string; csrf: string }
-
-/** A moment as the portal shows it: minutes, in UTC, with the exact time for machines. */
-export const when = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 16)} UTC</time>
 
 export const fullName = (user: Pick<User, 'firstName' | 'lastName'>) => [user.firstName, user.lastName].filter(Boolean).join(' ')
 
@@ -68,8 +66,8 @@ export function AdminUsersPage({ admin, realm, query, result, deleted }: { admin
                   </td>
                   <td>{fullName(user) || '—'}</td>
                   <td>{stateText(user.state)}</td>
-                  <td>{when(user.createdAt)}</td>
-                  <td>{user.lastLoginAt ? when(user.lastLoginAt) : 'Never'}</td>
+                  <td>{minuteTime(user.createdAt)}</td>
+                  <td>{user.lastLoginAt ? minuteTime(user.lastLoginAt) : 'Never'}</td>
                 </tr>
               ))}
             </tbody>
