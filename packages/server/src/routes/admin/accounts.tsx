@@ -9,8 +9,9 @@ import type { EventInput } from '../../domain/event.js'
 import type { Services } from '../../services/index.js'
 import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
-import { AdminAccountsPage, accountPath } from '../../views/pages/admin-accounts.js'
+import { AdminAccountsPage } from '../../views/pages/admin-accounts.js'
 import { requireAdmin } from './guard.js'
+import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
@@ -57,7 +58,7 @@ export function adminAccountRoutes(services: Services) {
 
   const record = (c: Context<AppEnv>, realm: Realm, event: Omit<EventInput, 'realmId' | 'adminId' | 'ip'>) => recordAdminEvent(c, services, { ...event, realmId: realm.id })
 
-  const back = (c: Context<AppEnv>, realm: Realm, org: Org, done: Done) => c.redirect(`${accountPath(realm.id, org.id)}?done=${done}`, 303)
+  const back = (c: Context<AppEnv>, realm: Realm, org: Org, done: Done) => c.redirect(`${adminUrl.realm(realm.id).account(org.id)}?done=${done}`, 303)
 
   /** The account's page as it is now, with a notice or with the errors and typed values of the form that failed (422). */
   async function accountPage(c: Context<AppEnv>, realm: Realm, orgId: string, extra: { notice?: string; failed?: AdminAccountFailure } = {}) {

@@ -7,6 +7,7 @@ import type { Services } from '../../services/index.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { AdminEventsPage, type EventFilters } from '../../views/pages/admin-events.js'
 import { requireAdmin } from './guard.js'
+import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
 const PAGE_SIZE = 50
@@ -85,7 +86,7 @@ export function adminEventRoutes(services: Services) {
         })
     const events = found.slice(0, PAGE_SIZE)
 
-    const base = realm ? `/admin/realms/${realm.id}/events` : '/admin/events'
+    const base = realm ? adminUrl.realm(realm.id).events : adminUrl.events
     const address = (extra: Record<string, string>) => {
       const params = new URLSearchParams(Object.entries({ ...filters, ...extra }).filter(([, value]) => value !== '')).toString()
       return params ? `${base}?${params}` : base

@@ -8,6 +8,7 @@ import { updateRealmSettings } from '../../services/realms.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminIntegrationPage } from '../../views/pages/admin-integration.js'
 import { requireAdmin } from './guard.js'
+import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
 /**
@@ -71,7 +72,7 @@ export function adminIntegrationRoutes(services: Services) {
       await updateRealmSettings(services, realm, settings, services.clock())
       await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed: ['login_urls'], added_login_url: url } })
     }
-    return c.redirect(`/admin/realms/${realm.id}/integration?added=${encodeURIComponent(url)}`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).integration}?added=${encodeURIComponent(url)}`, 303)
   })
 
   return app

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import { AdminMailMessagePage, AdminMailPage } from '../../views/pages/admin-mail.js'
 import { requireAdmin } from './guard.js'
+import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
 const PAGE_SIZE = 50
@@ -34,7 +35,7 @@ export function adminMailRoutes(services: Services) {
     if (beforeId === null) throw new AppError('bad_request', 'That page of mails does not exist.')
     const found = await services.mails.ofRealm(realm.id, { beforeId, limit: PAGE_SIZE + 1 })
     const mails = found.slice(0, PAGE_SIZE)
-    const base = `/admin/realms/${realm.id}/mail`
+    const base = adminUrl.realm(realm.id).mail
     return renderPage(c,
       <AdminMailPage
         admin={admin(c)}

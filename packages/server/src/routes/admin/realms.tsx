@@ -8,6 +8,7 @@ import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
 import { requireAdmin } from './guard.js'
+import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
 /** An `invalid_setting` error as the field error of the setting it names (without the name in front). */
@@ -50,7 +51,7 @@ export function adminRealmRoutes(services: Services) {
       return renderPage(c, <AdminRealmsPage admin={admin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
     }
     await recordAdminEvent(c, services, { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl } })
-    return c.redirect(`/admin/realms/${realm.id}/settings`, 303)
+    return c.redirect(adminUrl.realm(realm.id).settings, 303)
   })
 
   app.get('/admin/realms/:id/settings', guard, async (c) => {
@@ -77,7 +78,7 @@ export function adminRealmRoutes(services: Services) {
       await updateRealmSettings(services, realm, settings, now)
       await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed } })
     }
-    return c.redirect(`/admin/realms/${realm.id}/settings?saved=1`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).settings}?saved=1`, 303)
   })
 
   app.get('/admin/realms/:id/keys', guard, async (c) => {
@@ -90,7 +91,7 @@ export function adminRealmRoutes(services: Services) {
     const realm = await realmOf(c)
     const fresh = await services.keys.rotate(realm, services.clock())
     await recordAdminEvent(c, services, { type: 'admin.realm.key.rotated', realmId: realm.id, data: { kid: fresh.id } })
-    return c.redirect(`/admin/realms/${realm.id}/keys?rotated=1`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).keys}?rotated=1`, 303)
   })
 
   return app

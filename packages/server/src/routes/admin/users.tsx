@@ -13,6 +13,7 @@ import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminUserDeletePage, AdminUserPage, type DeleteImpact, type UserPageProps } from '../../views/pages/admin-user.js'
 import { AdminUsersPage } from '../../views/pages/admin-users.js'
 import { requireAdmin } from './guard.js'
+import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
 /** What the user page says after an action (`?done=...`); never free text from the URL. */
@@ -59,7 +60,7 @@ export function adminUserRoutes(services: Services) {
     recordAdminEvent(c, services, { ...event, realmId: realm.id, userId: user.id })
 
   const backToUser = (c: Context<AppEnv>, realm: Realm, user: User, done: keyof typeof DONE) =>
-    c.redirect(`/admin/realms/${realm.id}/users/${user.id}?done=${done}`, 303)
+    c.redirect(`${adminUrl.realm(realm.id).user(user.id)}?done=${done}`, 303)
 
   async function userPage(c: Context<AppEnv>, realm: Realm, user: User, extra: Pick<UserPageProps, 'notice' | 'edit'>, status: 200 | 422 = 200) {
     const now = services.clock()
@@ -182,7 +183,7 @@ export function adminUserRoutes(services: Services) {
     // The only owner of an account others share: the page says which, and that another owner comes first.
     if ('ownerOfOrgIds' in removed) return deletePage(c, realm, user, typed)
     services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, user: user.id }, 'user deleted in the admin portal')
-    return c.redirect(`/admin/realms/${realm.id}/users?deleted=1`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).users}?deleted=1`, 303)
   })
 
   return app

@@ -3,6 +3,7 @@ import type { StoredMail } from '../../domain/mail.js'
 import { secondTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
 type RealmRef = { id: string; name: string }
@@ -51,7 +52,7 @@ export function AdminMailPage({ admin, realm, smtp, mails, older, newest }: { ad
                 <td data-label="Time">{secondTime(mail.createdAt)}</td>
                 <td data-label="To">{mail.to}</td>
                 <td data-label="Subject">
-                  <a href={`/admin/realms/${realm.id}/mail/${mail.id}`}>{mail.subject || '(no subject)'}</a>
+                  <a href={adminUrl.realm(realm.id).message(mail.id)}>{mail.subject || '(no subject)'}</a>
                 </td>
                 <td data-label="Status">
                   <Status mail={mail} />
@@ -126,7 +127,7 @@ export function AdminMailMessagePage({ admin, realm, smtp, mail }: { admin: Admi
       </dl>
       <pre class="mail-text">{linked(mail.text)}</pre>
       <p>
-        <a href={`/admin/realms/${realm.id}/mail`}>Back to the {listName(smtp)}</a>
+        <a href={adminUrl.realm(realm.id).mail}>Back to the {listName(smtp)}</a>
       </p>
     </AdminLayout>
   )
