@@ -11,6 +11,7 @@ import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
 import { AdminAccountsPage } from '../../views/pages/admin-accounts.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, signedInAdmin } from './request.js'
 import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
@@ -42,17 +43,8 @@ export function adminAccountRoutes(services: Services) {
   app.use('/admin/realms/:id/accounts/*', requireAdmin(services))
   const manage = services.accountManagement
 
-  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
-
-  async function realmOf(c: Context<AppEnv>): Promise<Realm> {
-    const id = c.req.param('id') ?? ''
-    const realm = id.length <= 100 ? await services.realms.byId(id) : null
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return realm
-  }
-
   async function open(c: Context<AppEnv>): Promise<{ realm: Realm; org: Org }> {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     return { realm, org: await manage.orgForAdmin(realm, c.req.param('org_id') ?? '') }
   }
 
@@ -77,7 +69,7 @@ export function adminAccountRoutes(services: Services) {
       },
     }
     return renderPage(c,
-      <AdminAccountPage admin={admin(c)} realm={realm} org={org} members={members} invitations={invitations} events={events} now={services.clock()} notice={extra.notice} failed={failed} />,
+      <AdminAccountPage admin={signedInAdmin(c)} realm={realm} org={org} members={members} invitations={invitations} events={events} now={services.clock()} notice={extra.notice} failed={failed} />,
       failed ? 422 : 200,
     )
   }
@@ -86,17 +78,17 @@ export function adminAccountRoutes(services: Services) {
     const member = (await manage.members(realm, org)).find((m) => m.id === membershipId)
     if (!member) throw new AppError('not_found', 'That person is not a member of this account (any more).')
     const status = Object.keys(errors).length > 0 ? 422 : 200
-    return renderPage(c, <AdminRemoveMemberPage admin={admin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
+    return renderPage(c, <AdminRemoveMemberPage admin={signedInAdmin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
   }
 
   app.get('/admin/realms/:id/accounts', async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const values = { q: (c.req.query('q') ?? '').trim(), state: c.req.query('state') ?? '', page: c.req.query('page') ?? '' }
     const shown = { q: values.q.slice(0, KEEP), state: values.state.slice(0, KEEP) }
     const query = checkAccountQuery(values)
-    if (!query.ok) return renderPage(c, <AdminAccountsPage admin={admin(c)} realm={realm} list={null} values={shown} errors={query.errors} />, 422)
+    if (!query.ok) return renderPage(c, <AdminAccountsPage admin={signedInAdmin(c)} realm={realm} list={null} values={shown} errors={query.errors} />, 422)
     const list = await manage.listForAdmin(realm, query.value)
-    return renderPage(c, <AdminAccountsPage admin={admin(c)} realm={realm} list={list} values={{ q: list.q, state: list.state }} />)
+    return renderPage(c, <AdminAccountsPage admin={signedInAdmin(c)} realm={realm} list={list} values={{ q: list.q, state: list.state }} />)
   })
 
   app.get('/admin/realms/:id/accounts/:org_id', async (c) => {

@@ -13,6 +13,7 @@ import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminUserDeletePage, AdminUserPage, type DeleteImpact, type UserPageProps } from '../../views/pages/admin-user.js'
 import { AdminUsersPage } from '../../views/pages/admin-users.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, realmRow, signedInAdmin } from './request.js'
 import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
 
@@ -39,18 +40,9 @@ export function adminUserRoutes(services: Services) {
   app.use('/admin/realms/:id/users', requireAdmin(services))
   app.use('/admin/realms/:id/users/*', requireAdmin(services))
 
-  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
-  const row = (realm: Realm) => ({ id: realm.id, name: realm.name, loginrocketUrl: services.loginrocketUrlOf(realm) })
-
-  async function realmOf(c: Context<AppEnv>): Promise<Realm> {
-    const realm = await services.realms.byId(c.req.param('id') ?? '')
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return realm
-  }
-
   /** The realm and the user the URL names; another realm's user is as unknown as a made-up id. */
   async function target(c: Context<AppEnv>): Promise<{ realm: Realm; user: User }> {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const user = await services.adminUsers.byId(realm, c.req.param('user_id') ?? '')
     if (!user) throw new AppError('not_found', 'This realm has no user with this ID.')
     return { realm, user }
@@ -69,9 +61,9 @@ export function adminUserRoutes(services: Services) {
       services.adminUsers.liveSessions(realm, user, now),
       services.events.listNamed({ realmId: realm.id, userId: user.id, limit: 20 }),
     ])
-    const realmRow = { ...row(realm), nameField: realm.settings.name_field, usernameField: realm.settings.username_field }
+    const shown = { ...realmRow(services, realm), nameField: realm.settings.name_field, usernameField: realm.settings.username_field }
     return renderPage(c,
-      <AdminUserPage admin={admin(c)} realm={realmRow} user={user} memberships={memberships} sessions={sessions} events={events} notice={extra.notice} edit={extra.edit} />,
+      <AdminUserPage admin={signedInAdmin(c)} realm={shown} user={user} memberships={memberships} sessions={sessions} events={events} notice={extra.notice} edit={extra.edit} />,
       status,
     )
   }
@@ -89,10 +81,10 @@ export function adminUserRoutes(services: Services) {
   }
 
   app.get('/admin/realms/:id/users', async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const query = (c.req.query('q') ?? '').slice(0, KEEP)
     const result = await services.adminUsers.search(realm, query, pageNumber(c.req.query('page')))
-    return renderPage(c, <AdminUsersPage admin={admin(c)} realm={row(realm)} query={query.trim()} result={result} deleted={c.req.query('deleted') === '1'} />)
+    return renderPage(c, <AdminUsersPage admin={signedInAdmin(c)} realm={realmRow(services, realm)} query={query.trim()} result={result} deleted={c.req.query('deleted') === '1'} />)
   })
 
   app.get('/admin/realms/:id/users/:user_id', async (c) => {
@@ -162,7 +154,7 @@ export function adminUserRoutes(services: Services) {
   const deletePage = async (c: Context<AppEnv>, realm: Realm, user: User, typed = '', errors: FieldErrors = {}) => {
     const impact = await deleteImpact(realm, user)
     const status = errors.confirm_email ? 422 : impact.ownerless.length > 0 && typed !== '' ? 409 : 200
-    return renderPage(c, <AdminUserDeletePage admin={admin(c)} realm={row(realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
+    return renderPage(c, <AdminUserDeletePage admin={signedInAdmin(c)} realm={realmRow(services, realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
   }
 
   app.get('/admin/realms/:id/users/:user_id/delete', async (c) => {
