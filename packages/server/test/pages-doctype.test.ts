@@ -1,5 +1,7 @@
 // Every HTML answer starts with the doctype (issue 14): without it browsers render in quirks mode. One SQLite
 // server is enough: the page renderer is the same on every database.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP, back } from './support/accounts.js'
 import { Client } from './support/client.js'
@@ -68,5 +70,16 @@ describe('every kind of HTML answer starts with <!doctype html>', () => {
     } finally {
       services.clock = clock
     }
+  })
+})
+
+describe('the page renderer', () => {
+  const src = join(import.meta.dirname, '..', 'src')
+
+  it('is the only code that answers HTML: nothing else calls c.html, which would leave out the doctype', () => {
+    const callers = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((path) => /\.tsx?$/.test(path))
+      .filter((path) => /\.html\(/.test(readFileSync(join(src, path), 'utf8')))
+    expect(callers).toEqual(['views/render.ts'])
   })
 })
