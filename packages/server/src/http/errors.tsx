@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
 import { AppError } from '../errors/app-error.js'
 import { MessagePage } from '../views/pages/message.js'
+import { renderPage } from '../views/render.js'
 import type { AppEnv } from './env.js'
 
 const UNAVAILABLE = 'Logins are unavailable for a moment. Try again in a minute.'
@@ -100,7 +101,7 @@ function page(c: Context<AppEnv>, status: number, title: string, message: string
   c.header('Cache-Control', 'no-store')
   const realm = c.get('realm')
   if (!realm) return c.text(`${title}: ${message}`, status as 400)
-  return c.html(
+  return renderPage(c,
     <MessagePage realm={realm} title={title} {...(link ? { link } : {})}>
       <p>{message}</p>
     </MessagePage>,

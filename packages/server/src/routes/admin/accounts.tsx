@@ -9,8 +9,11 @@ import type { EventInput } from '../../domain/event.js'
 import type { Services } from '../../services/index.js'
 import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
-import { AdminAccountsPage, accountPath } from '../../views/pages/admin-accounts.js'
+import { AdminAccountsPage } from '../../views/pages/admin-accounts.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, signedInAdmin } from './request.js'
+import { adminUrl } from '../../views/admin-urls.js'
+import { renderPage } from '../../views/render.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
 const DONE = {
@@ -40,23 +43,14 @@ export function adminAccountRoutes(services: Services) {
   app.use('/admin/realms/:id/accounts/*', requireAdmin(services))
   const manage = services.accountManagement
 
-  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
-
-  async function realmOf(c: Context<AppEnv>): Promise<Realm> {
-    const id = c.req.param('id') ?? ''
-    const realm = id.length <= 100 ? await services.realms.byId(id) : null
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return realm
-  }
-
   async function open(c: Context<AppEnv>): Promise<{ realm: Realm; org: Org }> {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     return { realm, org: await manage.orgForAdmin(realm, c.req.param('org_id') ?? '') }
   }
 
   const record = (c: Context<AppEnv>, realm: Realm, event: Omit<EventInput, 'realmId' | 'adminId' | 'ip'>) => recordAdminEvent(c, services, { ...event, realmId: realm.id })
 
-  const back = (c: Context<AppEnv>, realm: Realm, org: Org, done: Done) => c.redirect(`${accountPath(realm.id, org.id)}?done=${done}`, 303)
+  const back = (c: Context<AppEnv>, realm: Realm, org: Org, done: Done) => c.redirect(`${adminUrl.realm(realm.id).account(org.id)}?done=${done}`, 303)
 
   /** The account's page as it is now, with a notice or with the errors and typed values of the form that failed (422). */
   async function accountPage(c: Context<AppEnv>, realm: Realm, orgId: string, extra: { notice?: string; failed?: AdminAccountFailure } = {}) {
@@ -74,8 +68,8 @@ export function adminAccountRoutes(services: Services) {
         permissions: extra.failed.values.permissions?.map((p) => p.slice(0, KEEP)),
       },
     }
-    return c.html(
-      <AdminAccountPage admin={admin(c)} realm={realm} org={org} members={members} invitations={invitations} events={events} now={services.clock()} notice={extra.notice} failed={failed} />,
+    return renderPage(c,
+      <AdminAccountPage admin={signedInAdmin(c)} realm={realm} org={org} members={members} invitations={invitations} events={events} now={services.clock()} notice={extra.notice} failed={failed} />,
       failed ? 422 : 200,
     )
   }
@@ -84,17 +78,17 @@ export function adminAccountRoutes(services: Services) {
     const member = (await manage.members(realm, org)).find((m) => m.id === membershipId)
     if (!member) throw new AppError('not_found', 'That person is not a member of this account (any more).')
     const status = Object.keys(errors).length > 0 ? 422 : 200
-    return c.html(<AdminRemoveMemberPage admin={admin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
+    return renderPage(c, <AdminRemoveMemberPage admin={signedInAdmin(c)} realm={realm} org={org} member={member} errors={errors} />, status)
   }
 
   app.get('/admin/realms/:id/accounts', async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const values = { q: (c.req.query('q') ?? '').trim(), state: c.req.query('state') ?? '', page: c.req.query('page') ?? '' }
     const shown = { q: values.q.slice(0, KEEP), state: values.state.slice(0, KEEP) }
     const query = checkAccountQuery(values)
-    if (!query.ok) return c.html(<AdminAccountsPage admin={admin(c)} realm={realm} list={null} values={shown} errors={query.errors} />, 422)
+    if (!query.ok) return renderPage(c, <AdminAccountsPage admin={signedInAdmin(c)} realm={realm} list={null} values={shown} errors={query.errors} />, 422)
     const list = await manage.listForAdmin(realm, query.value)
-    return c.html(<AdminAccountsPage admin={admin(c)} realm={realm} list={list} values={{ q: list.q, state: list.state }} />)
+    return renderPage(c, <AdminAccountsPage admin={signedInAdmin(c)} realm={realm} list={list} values={{ q: list.q, state: list.state }} />)
   })
 
   app.get('/admin/realms/:id/accounts/:org_id', async (c) => {

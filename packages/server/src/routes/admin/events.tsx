@@ -7,6 +7,9 @@ import type { Services } from '../../services/index.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { AdminEventsPage, type EventFilters } from '../../views/pages/admin-events.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, signedInAdmin } from './request.js'
+import { adminUrl } from '../../views/admin-urls.js'
+import { renderPage } from '../../views/render.js'
 
 const PAGE_SIZE = 50
 const REALM_CHOICES = eventTypeChoices(EVENT_TYPES)
@@ -84,14 +87,14 @@ export function adminEventRoutes(services: Services) {
         })
     const events = found.slice(0, PAGE_SIZE)
 
-    const base = realm ? `/admin/realms/${realm.id}/events` : '/admin/events'
+    const base = realm ? adminUrl.realm(realm.id).events : adminUrl.events
     const address = (extra: Record<string, string>) => {
       const params = new URLSearchParams(Object.entries({ ...filters, ...extra }).filter(([, value]) => value !== '')).toString()
       return params ? `${base}?${params}` : base
     }
-    return c.html(
+    return renderPage(c,
       <AdminEventsPage
-        admin={{ email: c.get('admin').admin.email, csrf: c.get('csrf') }}
+        admin={signedInAdmin(c)}
         realm={realm && { id: realm.id, name: realm.name }}
         realms={realm ? [] : (await services.realms.list()).map((r) => ({ id: r.id, name: r.name }))}
         typeChoices={choices}
@@ -107,9 +110,7 @@ export function adminEventRoutes(services: Services) {
   }
 
   app.get('/admin/realms/:id/events', guard, async (c) => {
-    const realm = await services.realms.byId(c.req.param('id'))
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return show(c, realm)
+    return show(c, await realmOfPath(c, services))
   })
 
   app.get('/admin/events', guard, (c) => show(c, null))

@@ -3,11 +3,14 @@ import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
-import { validateSettings } from '../../domain/realm.js'
+import { validateSettings, type Realm } from '../../domain/realm.js'
 import { updateRealmSettings } from '../../services/realms.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminIntegrationPage } from '../../views/pages/admin-integration.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath } from './request.js'
+import { adminUrl } from '../../views/admin-urls.js'
+import { renderPage } from '../../views/render.js'
 
 /**
  * Realm → Integration → Using LoginRocket → Node.js - Express: the realm's LOGINROCKET_URL and JWT key, the guide's
@@ -18,18 +21,12 @@ export function adminIntegrationRoutes(services: Services) {
   app.use('/admin/realms/:id/integration', requireAdmin(services))
   app.use('/admin/realms/:id/integration/*', requireAdmin(services))
 
-  async function realmOf(c: Context<AppEnv>) {
-    const realm = await services.realms.byId(c.req.param('id') ?? '')
-    if (!realm) throw new AppError('not_found', 'There is no realm with this id.')
-    return realm
-  }
-
-  async function page(c: Context<AppEnv>, realm: Awaited<ReturnType<typeof realmOf>>, form: { loginUrl?: string; errors?: FieldErrors; added?: string; reveal?: boolean }, status: 200 | 422 = 200) {
+  async function page(c: Context<AppEnv>, realm: Realm, form: { loginUrl?: string; errors?: FieldErrors; added?: string; reveal?: boolean }, status: 200 | 422 = 200) {
     const now = services.clock()
     await services.keys.ensure(realm, now)
     const alg = realm.settings.jwt_algo === 'hs256' ? 'HS256' : 'RS256'
     const key = await services.keys.appKey(realm, now)
-    return c.html(
+    return renderPage(c,
       <AdminIntegrationPage
         email={c.get('admin').admin.email}
         csrf={c.get('csrf')}
@@ -46,13 +43,13 @@ export function adminIntegrationRoutes(services: Services) {
   }
 
   app.get('/admin/realms/:id/integration', async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const added = c.req.query('added')
     return page(c, realm, { reveal: c.req.query('reveal') === '1', added: added && realm.settings.login_urls.includes(added) ? added : undefined })
   })
 
   app.post('/admin/realms/:id/integration/login-urls', async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const form = await c.req.parseBody()
     const typed = field(form, 'login_url').slice(0, 2000)
     if (typed === '') return page(c, realm, { loginUrl: typed, errors: { login_url: 'Enter your app’s URL, e.g. https://app.example.com.' } }, 422)
@@ -70,7 +67,7 @@ export function adminIntegrationRoutes(services: Services) {
       await updateRealmSettings(services, realm, settings, services.clock())
       await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed: ['login_urls'], added_login_url: url } })
     }
-    return c.redirect(`/admin/realms/${realm.id}/integration?added=${encodeURIComponent(url)}`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).integration}?added=${encodeURIComponent(url)}`, 303)
   })
 
   return app

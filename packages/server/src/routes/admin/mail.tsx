@@ -1,9 +1,12 @@
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import type { Services } from '../../services/index.js'
 import { AdminMailMessagePage, AdminMailPage } from '../../views/pages/admin-mail.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, signedInAdmin } from './request.js'
+import { adminUrl } from '../../views/admin-urls.js'
+import { renderPage } from '../../views/render.js'
 
 const PAGE_SIZE = 50
 
@@ -18,25 +21,17 @@ function idOf(text: string): number | null {
 export function adminMailRoutes(services: Services) {
   const app = new Hono<AppEnv>()
   const guard = requireAdmin(services)
-  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
-
-  async function realmOf(c: Context<AppEnv>) {
-    const realm = await services.realms.byId(c.req.param('id') ?? '')
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return { id: realm.id, name: realm.name }
-  }
-
   app.get('/admin/realms/:id/mail', guard, async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const beforeText = c.req.query('before')
     const beforeId = beforeText === undefined ? undefined : idOf(beforeText)
     if (beforeId === null) throw new AppError('bad_request', 'That page of mails does not exist.')
     const found = await services.mails.ofRealm(realm.id, { beforeId, limit: PAGE_SIZE + 1 })
     const mails = found.slice(0, PAGE_SIZE)
-    const base = `/admin/realms/${realm.id}/mail`
-    return c.html(
+    const base = adminUrl.realm(realm.id).mail
+    return renderPage(c,
       <AdminMailPage
-        admin={admin(c)}
+        admin={signedInAdmin(c)}
         realm={realm}
         smtp={services.mailer.smtp}
         mails={mails}
@@ -47,12 +42,12 @@ export function adminMailRoutes(services: Services) {
   })
 
   app.get('/admin/realms/:id/mail/:mail_id', guard, async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const id = idOf(c.req.param('mail_id'))
     // Another realm's mail is not found here, as if it weren't there.
     const mail = id === null ? null : await services.mails.byId(realm.id, id)
     if (!mail) throw new AppError('not_found', 'There is no mail with this ID in this realm.')
-    return c.html(<AdminMailMessagePage admin={admin(c)} realm={realm} smtp={services.mailer.smtp} mail={mail} />)
+    return renderPage(c, <AdminMailMessagePage admin={signedInAdmin(c)} realm={realm} smtp={services.mailer.smtp} mail={mail} />)
   })
 
   return app

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { recordAdminEvent } from '../../http/events.js'
@@ -8,6 +8,9 @@ import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, realmRow, signedInAdmin } from './request.js'
+import { adminUrl } from '../../views/admin-urls.js'
+import { renderPage } from '../../views/render.js'
 
 /** An `invalid_setting` error as the field error of the setting it names (without the name in front). */
 function fieldError(error: unknown, known: readonly string[]): FieldErrors | null {
@@ -26,16 +29,9 @@ export function adminRealmRoutes(services: Services) {
   // Guarded route by route: other portal pages live under /admin/realms/:id too.
   const guard = requireAdmin(services)
 
-  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
-  const row = (realm: Realm) => ({ id: realm.id, name: realm.name, loginrocketUrl: services.loginrocketUrlOf(realm) })
-  const rows = async () => (await services.realms.list()).map(row)
-  async function realmOf(c: Context<AppEnv>): Promise<Realm> {
-    const realm = await services.realms.byId(c.req.param('id') ?? '')
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return realm
-  }
+  const rows = async () => (await services.realms.list()).map((realm) => realmRow(services, realm))
 
-  app.get('/admin/realms', guard, async (c) => c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} />))
+  app.get('/admin/realms', guard, async (c) => renderPage(c, <AdminRealmsPage admin={signedInAdmin(c)} realms={await rows()} />))
 
   app.post('/admin/realms', guard, async (c) => {
     const form = await c.req.parseBody()
@@ -46,19 +42,19 @@ export function adminRealmRoutes(services: Services) {
     } catch (error) {
       const errors = fieldError(error, ['loginrocket_url', 'name'])
       if (!errors) throw error
-      return c.html(<AdminRealmsPage admin={admin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
+      return renderPage(c, <AdminRealmsPage admin={signedInAdmin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
     }
     await recordAdminEvent(c, services, { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl } })
-    return c.redirect(`/admin/realms/${realm.id}/settings`, 303)
+    return c.redirect(adminUrl.realm(realm.id).settings, 303)
   })
 
   app.get('/admin/realms/:id/settings', guard, async (c) => {
-    const realm = await realmOf(c)
-    return c.html(<AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={settingsText(realm.settings)} saved={c.req.query('saved') === '1'} />)
+    const realm = await realmOfPath(c, services)
+    return renderPage(c, <AdminRealmSettingsPage admin={signedInAdmin(c)} realm={realmRow(services, realm)} values={settingsText(realm.settings)} saved={c.req.query('saved') === '1'} />)
   })
 
   app.post('/admin/realms/:id/settings', guard, async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const form = await c.req.parseBody()
     const values = Object.fromEntries(SETTING_NAMES.map((name) => [name, field(form, name).slice(0, 10_000)]))
     let settings: RealmSettings
@@ -68,7 +64,7 @@ export function adminRealmRoutes(services: Services) {
     } catch (error) {
       const errors = fieldError(error, SETTING_NAMES)
       if (!errors) throw error
-      return c.html(<AdminRealmSettingsPage admin={admin(c)} realm={row(realm)} values={values} errors={errors} />, 422)
+      return renderPage(c, <AdminRealmSettingsPage admin={signedInAdmin(c)} realm={realmRow(services, realm)} values={values} errors={errors} />, 422)
     }
     const now = services.clock()
     const changed = SETTING_NAMES.filter((name) => JSON.stringify(settings[name]) !== JSON.stringify(realm.settings[name]))
@@ -76,20 +72,20 @@ export function adminRealmRoutes(services: Services) {
       await updateRealmSettings(services, realm, settings, now)
       await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed } })
     }
-    return c.redirect(`/admin/realms/${realm.id}/settings?saved=1`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).settings}?saved=1`, 303)
   })
 
   app.get('/admin/realms/:id/keys', guard, async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const keys = await services.keys.list(realm, services.clock())
-    return c.html(<AdminKeysPage admin={admin(c)} realm={row(realm)} keys={keys} rotated={c.req.query('rotated') === '1'} />)
+    return renderPage(c, <AdminKeysPage admin={signedInAdmin(c)} realm={realmRow(services, realm)} keys={keys} rotated={c.req.query('rotated') === '1'} />)
   })
 
   app.post('/admin/realms/:id/keys/rotate', guard, async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const fresh = await services.keys.rotate(realm, services.clock())
     await recordAdminEvent(c, services, { type: 'admin.realm.key.rotated', realmId: realm.id, data: { kid: fresh.id } })
-    return c.redirect(`/admin/realms/${realm.id}/keys?rotated=1`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).keys}?rotated=1`, 303)
   })
 
   return app

@@ -5,6 +5,7 @@ import type { Services } from '../../services/index.js'
 import { field } from '../../domain/validation.js'
 import { AdminLoginPage } from '../../views/pages/admin-login.js'
 import { currentAdmin } from './guard.js'
+import { renderPage } from '../../views/render.js'
 
 const FAILED = 'That email and password don’t match an admin. Check them and try again.'
 
@@ -14,7 +15,7 @@ export function adminSessionRoutes(services: Services) {
 
   app.get('/admin/login', async (c) => {
     if (await currentAdmin(c, services)) return c.redirect('/admin', 303)
-    return c.html(<AdminLoginPage csrf={c.get('csrf')} />)
+    return renderPage(c, <AdminLoginPage csrf={c.get('csrf')} />)
   })
 
   app.post('/admin/login', async (c) => {
@@ -25,7 +26,7 @@ export function adminSessionRoutes(services: Services) {
     const event = { realmId: null, ip: c.get('clientIp') }
     if (!admin) {
       await services.events.record({ ...event, type: 'admin.login.failed', data: { email: email.slice(0, 200) } }, services.clock())
-      return c.html(<AdminLoginPage csrf={c.get('csrf')} email={email.slice(0, 300)} failure={FAILED} />, 401)
+      return renderPage(c, <AdminLoginPage csrf={c.get('csrf')} email={email.slice(0, 300)} failure={FAILED} />, 401)
     }
     const { secret } = await services.admins.startSession(admin, services.clock())
     await services.events.record({ ...event, type: 'admin.login.succeeded', adminId: admin.id }, services.clock())

@@ -13,6 +13,9 @@ import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminUserDeletePage, AdminUserPage, type DeleteImpact, type UserPageProps } from '../../views/pages/admin-user.js'
 import { AdminUsersPage } from '../../views/pages/admin-users.js'
 import { requireAdmin } from './guard.js'
+import { realmOfPath, realmRow, signedInAdmin } from './request.js'
+import { adminUrl } from '../../views/admin-urls.js'
+import { renderPage } from '../../views/render.js'
 
 /** What the user page says after an action (`?done=...`); never free text from the URL. */
 const DONE = {
@@ -37,18 +40,9 @@ export function adminUserRoutes(services: Services) {
   app.use('/admin/realms/:id/users', requireAdmin(services))
   app.use('/admin/realms/:id/users/*', requireAdmin(services))
 
-  const admin = (c: Context<AppEnv>) => ({ email: c.get('admin').admin.email, csrf: c.get('csrf') })
-  const row = (realm: Realm) => ({ id: realm.id, name: realm.name, loginrocketUrl: services.loginrocketUrlOf(realm) })
-
-  async function realmOf(c: Context<AppEnv>): Promise<Realm> {
-    const realm = await services.realms.byId(c.req.param('id') ?? '')
-    if (!realm) throw new AppError('not_found', 'There is no realm with this ID.')
-    return realm
-  }
-
   /** The realm and the user the URL names; another realm's user is as unknown as a made-up id. */
   async function target(c: Context<AppEnv>): Promise<{ realm: Realm; user: User }> {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const user = await services.adminUsers.byId(realm, c.req.param('user_id') ?? '')
     if (!user) throw new AppError('not_found', 'This realm has no user with this ID.')
     return { realm, user }
@@ -58,7 +52,7 @@ export function adminUserRoutes(services: Services) {
     recordAdminEvent(c, services, { ...event, realmId: realm.id, userId: user.id })
 
   const backToUser = (c: Context<AppEnv>, realm: Realm, user: User, done: keyof typeof DONE) =>
-    c.redirect(`/admin/realms/${realm.id}/users/${user.id}?done=${done}`, 303)
+    c.redirect(`${adminUrl.realm(realm.id).user(user.id)}?done=${done}`, 303)
 
   async function userPage(c: Context<AppEnv>, realm: Realm, user: User, extra: Pick<UserPageProps, 'notice' | 'edit'>, status: 200 | 422 = 200) {
     const now = services.clock()
@@ -67,9 +61,9 @@ export function adminUserRoutes(services: Services) {
       services.adminUsers.liveSessions(realm, user, now),
       services.events.listNamed({ realmId: realm.id, userId: user.id, limit: 20 }),
     ])
-    const realmRow = { ...row(realm), nameField: realm.settings.name_field, usernameField: realm.settings.username_field }
-    return c.html(
-      <AdminUserPage admin={admin(c)} realm={realmRow} user={user} memberships={memberships} sessions={sessions} events={events} notice={extra.notice} edit={extra.edit} />,
+    const shown = { ...realmRow(services, realm), nameField: realm.settings.name_field, usernameField: realm.settings.username_field }
+    return renderPage(c,
+      <AdminUserPage admin={signedInAdmin(c)} realm={shown} user={user} memberships={memberships} sessions={sessions} events={events} notice={extra.notice} edit={extra.edit} />,
       status,
     )
   }
@@ -87,10 +81,10 @@ export function adminUserRoutes(services: Services) {
   }
 
   app.get('/admin/realms/:id/users', async (c) => {
-    const realm = await realmOf(c)
+    const realm = await realmOfPath(c, services)
     const query = (c.req.query('q') ?? '').slice(0, KEEP)
     const result = await services.adminUsers.search(realm, query, pageNumber(c.req.query('page')))
-    return c.html(<AdminUsersPage admin={admin(c)} realm={row(realm)} query={query.trim()} result={result} deleted={c.req.query('deleted') === '1'} />)
+    return renderPage(c, <AdminUsersPage admin={signedInAdmin(c)} realm={realmRow(services, realm)} query={query.trim()} result={result} deleted={c.req.query('deleted') === '1'} />)
   })
 
   app.get('/admin/realms/:id/users/:user_id', async (c) => {
@@ -160,7 +154,7 @@ export function adminUserRoutes(services: Services) {
   const deletePage = async (c: Context<AppEnv>, realm: Realm, user: User, typed = '', errors: FieldErrors = {}) => {
     const impact = await deleteImpact(realm, user)
     const status = errors.confirm_email ? 422 : impact.ownerless.length > 0 && typed !== '' ? 409 : 200
-    return c.html(<AdminUserDeletePage admin={admin(c)} realm={row(realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
+    return renderPage(c, <AdminUserDeletePage admin={signedInAdmin(c)} realm={realmRow(services, realm)} user={user} impact={impact} typed={typed} errors={errors} />, status)
   }
 
   app.get('/admin/realms/:id/users/:user_id/delete', async (c) => {
@@ -181,7 +175,7 @@ export function adminUserRoutes(services: Services) {
     // The only owner of an account others share: the page says which, and that another owner comes first.
     if ('ownerOfOrgIds' in removed) return deletePage(c, realm, user, typed)
     services.logger.info({ admin: c.get('admin').admin.id, realm: realm.id, user: user.id }, 'user deleted in the admin portal')
-    return c.redirect(`/admin/realms/${realm.id}/users?deleted=1`, 303)
+    return c.redirect(`${adminUrl.realm(realm.id).users}?deleted=1`, 303)
   })
 
   return app

@@ -9,6 +9,7 @@ import type { FieldErrors } from '../../domain/validation.js'
 import { AccountPage, type AccountForm } from '../../views/pages/account.js'
 import { backParams, browserLogin, loginFirst } from './flow.js'
 import { readFlow, type Flow } from '../../http/flow.js'
+import { renderPage } from '../../views/render.js'
 
 /** What a successful post says once the browser is back on the account (`?done=...`); never free text from the URL. */
 export const DONE = {
@@ -81,7 +82,7 @@ export async function accountPage(
     values: Object.fromEntries(Object.entries(extra.failed.values).map(([name, value]) => [name, typeof value === 'string' ? value.slice(0, KEEP) : value.map((v) => v.slice(0, KEEP))])),
   }
   c.header('Cache-Control', 'no-store')
-  return c.html(
+  return renderPage(c,
     <AccountPage
       realm={realm}
       csrf={c.get('csrf')}

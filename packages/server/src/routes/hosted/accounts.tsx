@@ -6,6 +6,7 @@ import { AccountsPage } from '../../views/pages/accounts.js'
 import { MessagePage } from '../../views/pages/message.js'
 import { browserLogin, loginFirst, sendBack } from './flow.js'
 import { readFlow, type Flow } from '../../http/flow.js'
+import { renderPage } from '../../views/render.js'
 
 /** What the list says after leaving or closing an account (`?done=...`); never free text from the URL. */
 const DONE: Record<string, string> = {
@@ -34,7 +35,7 @@ export function accountsRoutes(services: Services) {
     }
     const done = c.req.query('done')
     const notice = done && Object.hasOwn(DONE, done) ? DONE[done] : undefined
-    return c.html(<AccountsPage realm={c.get('realm')} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} notice={notice} />)
+    return renderPage(c, <AccountsPage realm={c.get('realm')} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} notice={notice} />)
   })
 
   app.post('/accounts/choose', async (c) => {
@@ -57,13 +58,13 @@ export function accountsRoutes(services: Services) {
     const outcome = await services.accounts.createNamed(realm, current.user, name, services.clock(), c.get('clientIp'))
     if (!outcome.ok) {
       const accounts = await services.accounts.list(realm, current.user)
-      return c.html(<AccountsPage realm={realm} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} errors={outcome.errors} accountName={name.slice(0, 300)} />, 422)
+      return renderPage(c, <AccountsPage realm={realm} csrf={c.get('csrf')} accounts={accounts} hidden={flow.hidden} errors={outcome.errors} accountName={name.slice(0, 300)} />, 422)
     }
     return flow.redirectUri ? sendBack(c, services, flow, current.user, current.session) : c.redirect(here(flow), 303)
   })
 
   function notMember(c: Context<AppEnv>, flow: Flow) {
-    return c.html(
+    return renderPage(c,
       <MessagePage realm={c.get('realm')} title="Account not available" link={{ href: here(flow), text: 'Your accounts' }}>
         <p>You are not a member of that account.</p>
       </MessagePage>,

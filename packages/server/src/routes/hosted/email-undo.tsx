@@ -5,6 +5,7 @@ import type { Services } from '../../services/index.js'
 import { field } from '../../domain/validation.js'
 import { EmailUndoPage } from '../../views/pages/email-undo.js'
 import { MessagePage } from '../../views/pages/message.js'
+import { renderPage } from '../../views/render.js'
 
 /**
  * The link mailed to the former address when an email change completes:
@@ -15,7 +16,7 @@ export function emailUndoRoutes(services: Services) {
   const app = new Hono<AppEnv>()
 
   const unusable = (c: Context<AppEnv>) =>
-    c.html(
+    renderPage(c,
       <MessagePage realm={c.get('realm')} title="This link has expired" link={{ href: '/forgot', text: 'Reset your password' }}>
         <p>This link has expired or has already been used. A link to undo a change of email address works for 7 days, and only once.</p>
       </MessagePage>,
@@ -27,7 +28,7 @@ export function emailUndoRoutes(services: Services) {
     const secret = c.req.query('token') ?? ''
     const found = await services.credentials.peekUndo(realm, secret, services.clock())
     if (!found) return unusable(c)
-    return c.html(<EmailUndoPage realm={realm} csrf={c.get('csrf')} token={secret} email={found.email} current={found.user.email} />)
+    return renderPage(c, <EmailUndoPage realm={realm} csrf={c.get('csrf')} token={secret} email={found.email} current={found.user.email} />)
   })
 
   app.post('/email/undo', async (c) => {
@@ -37,7 +38,7 @@ export function emailUndoRoutes(services: Services) {
     if (!outcome.ok && outcome.reason === 'unusable') return unusable(c)
     const { user, email } = outcome
     if (!outcome.ok) {
-      return c.html(
+      return renderPage(c,
         <MessagePage realm={realm} title="This address can’t be put back" link={{ href: '/forgot', text: 'Reset your password' }}>
           <p>
             Another account now uses <strong>{email}</strong>, so it can’t become this account’s address again. Everyone using the account has been logged

@@ -8,6 +8,7 @@ import { MessagePage } from '../../views/pages/message.js'
 import { accountPath } from './account-page.js'
 import { browserLogin, sendBack } from './flow.js'
 import { readFlow, type Flow } from '../../http/flow.js'
+import { renderPage } from '../../views/render.js'
 
 /** The accept page's own URL for a secret, keeping the app's redirect_uri: where a login comes back to. */
 export function acceptPath(secret: string, flow: Flow): string {
@@ -30,7 +31,7 @@ export function unusableInvitation(c: Context<AppEnv>, found: FoundInvitation | 
           : realm.settings.org_mode !== 'multi_user'
             ? ['Invitations can’t be used here', 'Accounts here are personal: they can’t have other members, so this invitation can’t be accepted.']
             : ['This account is no longer available', 'The account you were invited to has been closed.']
-  return c.html(
+  return renderPage(c,
     <MessagePage realm={realm} title={title} link={{ href: `/login${flow.carry}`, text: 'Log in' }}>
       <p>{text}</p>
     </MessagePage>,
@@ -72,7 +73,7 @@ export function invitationAcceptRoutes(services: Services) {
       if (outcome.ok) return joined(c, services, flow, current.user, current.session, outcome)
       if (outcome.reason === 'unusable') return unusableInvitation(c, outcome.found, flow)
       const relogin = `/login?${new URLSearchParams({ prompt: 'login', return_to: acceptPath(secret, flow) })}`
-      return c.html(
+      return renderPage(c,
         <MessagePage realm={realm} title="This invitation is for someone else" link={{ href: relogin, text: `Log in as ${invitation.email}` }}>
           <p>
             The invitation to join <strong>{orgName}</strong> was sent to <strong>{invitation.email}</strong>, but you are logged in as{' '}
@@ -90,7 +91,7 @@ export function invitationAcceptRoutes(services: Services) {
       return c.redirect(`/signup?${query}`, 303)
     }
     const login = `/login?${new URLSearchParams({ return_to: acceptPath(secret, flow) })}`
-    return c.html(
+    return renderPage(c,
       <MessagePage realm={realm} title={`Join ${orgName}`} link={{ href: login, text: 'Log in to accept' }}>
         <p>
           You’re invited to join <strong>{orgName}</strong>. Log in as <strong>{invitation.email}</strong> to accept.

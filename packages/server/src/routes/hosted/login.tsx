@@ -8,6 +8,7 @@ import { LoginPage } from '../../views/pages/login.js'
 import { browserLogin, completeLogin, sendBack } from './flow.js'
 import { readFlow } from '../../http/flow.js'
 import { checkEmailPage } from './verify.js'
+import { renderPage } from '../../views/render.js'
 
 const FAILED = 'That email and password don’t match an account. Check them and try again.'
 
@@ -22,7 +23,7 @@ export function loginRoutes(services: Services) {
       if (mustVerifyFirst(c.get('realm'), current.user)) return checkEmailPage(c, services, flow, current.user.email, 'login')
       return sendBack(c, services, flow, current.user, current.session)
     }
-    return c.html(<LoginPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
+    return renderPage(c, <LoginPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
   app.post('/login', async (c) => {
@@ -32,7 +33,7 @@ export function loginRoutes(services: Services) {
     const password = field(form, 'password', false)
     const realm = c.get('realm')
     const page = (status: 401 | 403, failure: string) =>
-      c.html(<LoginPage realm={realm} csrf={c.get('csrf')} email={email.slice(0, 300)} failure={failure} carry={flow.carry} hidden={flow.hidden} />, status)
+      renderPage(c, <LoginPage realm={realm} csrf={c.get('csrf')} email={email.slice(0, 300)} failure={failure} carry={flow.carry} hidden={flow.hidden} />, status)
 
     const outcome = await services.users.login(realm, email, password, services.clock())
     if (!outcome.ok) {

@@ -5,6 +5,7 @@ import { checkRedirectUri } from '../../http/redirect-uri.js'
 import type { Services } from '../../services/index.js'
 import { LogoutPage } from '../../views/pages/logout.js'
 import { browserLogin, forgetBrowser } from './flow.js'
+import { renderPage } from '../../views/render.js'
 
 /**
  * Logout ends the browser's LoginRocket session (its cookie decides), then goes to `redirect_uri` when the realm
@@ -20,7 +21,7 @@ export function logoutRoutes(services: Services) {
     const raw = c.req.query('redirect_uri')
     if (current && c.req.query('session') !== current.session.id) {
       const allowed = raw && checkRedirectUri(c.get('realm'), raw) ? raw : undefined
-      return c.html(<LogoutPage realm={c.get('realm')} csrf={c.get('csrf')} email={current.user.email} redirectUri={allowed} />)
+      return renderPage(c, <LogoutPage realm={c.get('realm')} csrf={c.get('csrf')} email={current.user.email} redirectUri={allowed} />)
     }
     return logOut(c, raw)
   })

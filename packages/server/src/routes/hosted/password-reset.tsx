@@ -13,6 +13,7 @@ import { MessagePage } from '../../views/pages/message.js'
 import { ForgotPage, ForgotSentPage, ResetPage } from '../../views/pages/password.js'
 import { browserLogin, completeLogin } from './flow.js'
 import { readFlow, type Flow } from '../../http/flow.js'
+import { renderPage } from '../../views/render.js'
 
 const MINUTES = Math.round(LIFETIME_MS.password_reset / 60_000)
 
@@ -27,7 +28,7 @@ export function passwordResetRoutes(services: Services) {
   const app = new Hono<AppEnv>()
 
   const unusable = (c: Context<AppEnv>, flow: Flow) =>
-    c.html(
+    renderPage(c,
       <MessagePage realm={c.get('realm')} title="This link has expired" link={{ href: `/forgot${flow.carry}`, text: 'Get a new link' }}>
         <p>This password reset link has expired or has already been used. A link works for {MINUTES} minutes, and only once; only the newest link you asked for works.</p>
       </MessagePage>,
@@ -46,7 +47,7 @@ export function passwordResetRoutes(services: Services) {
 
   app.get('/forgot', async (c) => {
     const flow = await readFlow(c)
-    return c.html(<ForgotPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
+    return renderPage(c, <ForgotPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
   app.post('/forgot', async (c) => {
@@ -56,7 +57,7 @@ export function passwordResetRoutes(services: Services) {
     const email = cleanEmail(typed)
     const problem = emailProblem(email)
     if (problem) {
-      return c.html(
+      return renderPage(c,
         <ForgotPage realm={realm} csrf={c.get('csrf')} email={typed.slice(0, 300)} errors={{ email: problem }} carry={flow.carry} hidden={flow.hidden} />,
         422,
       )
@@ -69,7 +70,7 @@ export function passwordResetRoutes(services: Services) {
       await sendPasswordReset(services, realm, c.get('loginrocketUrl'), user, services.clock(), flow.hidden.redirect_uri)
       await recordEvent(c, services, { type: 'user.password.resetting', userId: user.id })
     })
-    return c.html(<ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} outbox={outboxUrl(services, realm)} />)
+    return renderPage(c, <ForgotSentPage realm={realm} carry={flow.carry} minutes={MINUTES} outbox={outboxUrl(services, realm)} />)
   })
 
   app.get('/reset', async (c) => {
@@ -77,7 +78,7 @@ export function passwordResetRoutes(services: Services) {
     const secret = c.req.query('token') ?? ''
     const found = await usableLink(c, secret)
     if (!found) return unusable(c, flow)
-    return c.html(<ResetPage realm={c.get('realm')} csrf={c.get('csrf')} token={secret} email={found.user.email} hidden={flow.hidden} />)
+    return renderPage(c, <ResetPage realm={c.get('realm')} csrf={c.get('csrf')} token={secret} email={found.user.email} hidden={flow.hidden} />)
   })
 
   app.post('/reset', async (c) => {
@@ -93,7 +94,7 @@ export function passwordResetRoutes(services: Services) {
     // Check the password before using the link up, so a typo doesn't cost the user their link.
     const problem = passwordProblem(password, { email: user.email, realmName: realm.name })
     if (problem) {
-      return c.html(
+      return renderPage(c,
         <ResetPage realm={realm} csrf={c.get('csrf')} token={secret} email={user.email} errors={{ new_password: problem }} hidden={flow.hidden} />,
         422,
       )
@@ -126,7 +127,7 @@ export function passwordResetRoutes(services: Services) {
 
   app.get('/reset/done', async (c) => {
     const loggedIn = (await browserLogin(c, services)) !== null
-    return c.html(
+    return renderPage(c,
       <MessagePage realm={c.get('realm')} title="Password changed" link={{ href: '/login', text: loggedIn ? 'Continue' : 'Log in' }}>
         <p>
           {loggedIn

@@ -10,6 +10,7 @@ import { field, type FieldErrors } from '../../domain/validation.js'
 import { ProfilePage, type ProfileForm, type ProfilePageProps } from '../../views/pages/profile.js'
 import { backParams, browserLogin, loginFirst } from './flow.js'
 import { readFlow, type Flow } from '../../http/flow.js'
+import { renderPage } from '../../views/render.js'
 
 /** What a successful post says once the browser is back on the profile (`?saved=...`); never free text from the URL. */
 const SAVED: Record<ProfileForm, string> = {
@@ -99,7 +100,7 @@ export function profileRoutes(services: Services) {
    */
   function page(c: Context<AppEnv>, flow: Flow, user: User, extra: Pick<ProfilePageProps, 'notice' | 'outbox' | 'failed'>, status: 200 | 422 = 200) {
     const backTo = flow.hidden.redirect_uri && flow.redirectUri ? `/login?${new URLSearchParams({ ...backParams(flow), redirect_uri: flow.redirectUri })}` : null
-    return c.html(
+    return renderPage(c,
       <ProfilePage realm={c.get('realm')} csrf={c.get('csrf')} user={user} carry={carryOf(flow)} backTo={backTo} notice={extra.notice} outbox={extra.outbox} failed={extra.failed} />,
       status,
     )

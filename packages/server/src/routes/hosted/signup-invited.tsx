@@ -8,6 +8,7 @@ import { accountPath } from './account-page.js'
 import { completeLogin } from './flow.js'
 import type { Flow } from '../../http/flow.js'
 import { acceptPath, unusableInvitation } from './invitation-accept.js'
+import { renderPage } from '../../views/render.js'
 
 /**
  * The invitation a signup comes with, while it can be used; otherwise the page that says why not. An address
@@ -24,7 +25,7 @@ async function usable(c: Context<AppEnv>, services: Services, flow: Flow, secret
 function page(c: Context<AppEnv>, flow: Flow, secret: string, found: FoundInvitation, values: Record<string, string> = {}, errors: FieldErrors = {}) {
   const invitation = { secret, email: found.invitation.email, orgName: found.org?.name ?? '' }
   const status = Object.keys(errors).length > 0 ? 422 : 200
-  return c.html(<SignupPage realm={c.get('realm')} csrf={c.get('csrf')} values={values} errors={errors} carry={flow.carry} hidden={flow.hidden} invitation={invitation} />, status)
+  return renderPage(c, <SignupPage realm={c.get('realm')} csrf={c.get('csrf')} values={values} errors={errors} carry={flow.carry} hidden={flow.hidden} invitation={invitation} />, status)
 }
 
 /** GET /signup?invitation=: the signup form with the invited address fixed, and no account name (they join one). */

@@ -10,6 +10,7 @@ import { completeLogin } from './flow.js'
 import { readFlow } from '../../http/flow.js'
 import { invitedSignup, invitedSignupPage } from './signup-invited.js'
 import { checkEmailPage } from './verify.js'
+import { renderPage } from '../../views/render.js'
 
 /**
  * GET and POST /signup, as the realm's `signup` and field settings say. With an invitation (`invitation`, the
@@ -20,7 +21,7 @@ export function signupRoutes(services: Services) {
   const app = new Hono<AppEnv>()
 
   const closed = (c: Context<AppEnv>, carry: string) =>
-    c.html(
+    renderPage(c,
       <MessagePage realm={c.get('realm')} title="Signup is closed" link={{ href: `/login${carry}`, text: 'Log in instead' }}>
         <p>{c.get('realm').settings.signup === 'invitation' ? 'You need an invitation to join.' : 'New accounts can’t be created here.'}</p>
       </MessagePage>,
@@ -32,7 +33,7 @@ export function signupRoutes(services: Services) {
     const invitation = c.req.query('invitation')
     if (invitation !== undefined && c.get('realm').settings.signup !== 'closed') return invitedSignupPage(c, services, flow, invitation)
     if (c.get('realm').settings.signup !== 'open') return closed(c, flow.carry)
-    return c.html(<SignupPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
+    return renderPage(c, <SignupPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
   app.post('/signup', async (c) => {
@@ -60,7 +61,7 @@ export function signupRoutes(services: Services) {
     )
     if (!outcome.ok) {
       const kept = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.slice(0, 300)]))
-      return c.html(<SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
+      return renderPage(c, <SignupPage realm={realm} csrf={c.get('csrf')} values={kept} errors={outcome.errors} carry={flow.carry} hidden={flow.hidden} />, 422)
     }
     const { user, verificationSecret } = outcome.value
     if (verificationSecret) mailVerificationLink(services, realm, c.get('loginrocketUrl'), user.email, verificationSecret, flow.hidden.redirect_uri)

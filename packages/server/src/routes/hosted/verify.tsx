@@ -13,12 +13,13 @@ import { MessagePage } from '../../views/pages/message.js'
 import { CheckEmailPage, type CheckEmailPageProps } from '../../views/pages/verify.js'
 import { browserLogin } from './flow.js'
 import { readFlow, type Flow } from '../../http/flow.js'
+import { renderPage } from '../../views/render.js'
 
 /** "Check your email", with the button that sends the link again (login and signup show it too). */
 export function checkEmailPage(c: Context<AppEnv>, services: Services, flow: Flow, email: string, reason: CheckEmailPageProps['reason']): Response | Promise<Response> {
   c.header('Cache-Control', 'no-store')
   const realm = c.get('realm')
-  return c.html(
+  return renderPage(c,
     <CheckEmailPage realm={realm} csrf={c.get('csrf')} email={email} reason={reason} carry={flow.carry} hidden={flow.hidden} outbox={outboxUrl(services, realm)} />,
   )
 }
@@ -56,7 +57,7 @@ export function verifyRoutes(services: Services) {
     const now = services.clock()
     const secret = c.req.query('token')
     const unusable = () =>
-      c.html(
+      renderPage(c,
         <MessagePage realm={realm} title="This link has expired" link={{ href: `/login${flow.carry}`, text: 'Log in' }}>
           <p>This confirmation link has expired or has already been used; only the newest link we sent works.</p>
           <p>If you have already confirmed your address, just log in. If not, log in and ask for a new link.</p>
@@ -78,7 +79,7 @@ export function verifyRoutes(services: Services) {
     // Through the login page, so the app gets a fresh token that says the address is confirmed.
     const back = { href: `/login${flow.carry}`, text: flow.hidden.redirect_uri ? 'Continue' : 'Log in' }
     if (!outcome.ok) {
-      return c.html(
+      return renderPage(c,
         <MessagePage realm={realm} title="This address can’t be confirmed" link={back}>
           <p>
             Another account now uses <strong>{email}</strong>, so it can’t become yours. Your account keeps the address <strong>{user.email}</strong>.
@@ -91,7 +92,7 @@ export function verifyRoutes(services: Services) {
       await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email_before: user.email, email } })
     }
     await recordEvent(c, services, { type: 'user.email.verified', userId: user.id, data: { email } })
-    return c.html(
+    return renderPage(c,
       <MessagePage realm={realm} title="Email address confirmed" link={back}>
         <p>
           Thank you: <strong>{email}</strong> is confirmed.

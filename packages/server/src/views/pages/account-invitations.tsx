@@ -5,6 +5,7 @@ import { offeredPermissions } from '../../domain/permissions.js'
 import { sharesAccounts } from '../../services/invitations.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, Field, Form } from '../form.js'
+import { utcDay } from '../format.js'
 import { permissionOptions, permissionsText } from './account-members.js'
 
 export interface InvitationsProps {
@@ -20,8 +21,6 @@ export interface InvitationsProps {
   /** Why this user can't invite yet, shown instead of the form; null or absent when they can. */
   blocked?: string | null | undefined
 }
-
-const day = (date: Date) => date.toISOString().slice(0, 10)
 
 /** "Invite someone" (email and permissions, the realm's defaults ticked) and the invitations still open. */
 export function Invitations({ realm, csrf, access, invitations, now, base, carry, failed, blocked }: InvitationsProps) {
@@ -67,7 +66,7 @@ export function Invitations({ realm, csrf, access, invitations, now, base, carry
                 <li id={`invitation-${invitation.id}`}>
                   <p class="who">{invitation.email}</p>
                   <p class="perms">
-                    {permissionsText(invitation.permissions)} · {expired ? `expired on ${day(invitation.expiresAt)}` : `valid until ${day(invitation.expiresAt)}`}
+                    {permissionsText(invitation.permissions)} · {expired ? `expired on ${utcDay(invitation.expiresAt)}` : `valid until ${utcDay(invitation.expiresAt)}`}
                   </p>
                   <div class="actions">
                     <Form csrf={csrf} action={`${path}/resend${carry}`}>

@@ -5,11 +5,12 @@ import type { Realm } from '../../domain/realm.js'
 import { offeredPermissions } from '../../domain/permissions.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Checkboxes, ConfirmBox, Field, Form, Notice } from '../form.js'
+import { dayTime, minuteTime } from '../format.js'
 import { permissionOptions, permissionsText } from './account-members.js'
-import { accountPath, accountsPath, day } from './admin-accounts.js'
 import { EventsTable } from './admin-events-table.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
 
@@ -35,20 +36,18 @@ export interface AdminAccountPageProps {
   failed?: AdminAccountFailure | undefined
 }
 
-const userPath = (realmId: string, userId: string) => `/admin/realms/${encodeURIComponent(realmId)}/users/${encodeURIComponent(userId)}`
-const minute = (date: Date) => <time datetime={date.toISOString()}>{`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`}</time>
 const fullName = (member: Member) => [member.firstName, member.lastName].filter(Boolean).join(' ')
 
 function MemberItem({ admin, realm, org, member, failed }: { admin: Admin; realm: Realm; org: Org; member: Member; failed: AdminAccountFailure | undefined }) {
-  const base = `${accountPath(realm.id, org.id)}/members/${encodeURIComponent(member.id)}`
+  const base = `${adminUrl.realm(realm.id).account(org.id)}/members/${encodeURIComponent(member.id)}`
   const mine = failed?.form === `member:${member.id}`
   const name = fullName(member)
   return (
     <li id={`member-${member.id}`}>
       <p class="who">
-        <a href={userPath(realm.id, member.userId)}>{member.email}</a>
+        <a href={adminUrl.realm(realm.id).user(member.userId)}>{member.email}</a>
         {name ? ` · ${name}` : ''}
-        <span class="badge"> · member since {day(member.createdAt)}</span>
+        <span class="badge"> · member since {dayTime(member.createdAt)}</span>
       </p>
       <div class="actions">
         <Form csrf={admin.csrf} action={`${base}/permissions`}>
@@ -86,9 +85,9 @@ function Invitations({ admin, realm, org, invitations, now }: { admin: Admin; re
               <li id={`invitation-${invitation.id}`}>
                 <p class="who">{invitation.email}</p>
                 <p class="perms">
-                  {permissionsText(invitation.permissions)} · {expired ? 'expired on' : 'valid until'} {day(invitation.expiresAt)}
+                  {permissionsText(invitation.permissions)} · {expired ? 'expired on' : 'valid until'} {dayTime(invitation.expiresAt)}
                 </p>
-                <Form csrf={admin.csrf} action={`${accountPath(realm.id, org.id)}/invitations/${encodeURIComponent(invitation.id)}/revoke`}>
+                <Form csrf={admin.csrf} action={`${adminUrl.realm(realm.id).account(org.id)}/invitations/${encodeURIComponent(invitation.id)}/revoke`}>
                   <button type="submit" class="inline secondary" aria-label={`Revoke the invitation of ${invitation.email}`}>
                     Revoke
                   </button>
@@ -108,14 +107,14 @@ function Events({ realm, org, events }: { realm: Realm; org: Org; events: NamedE
       <h2 id="events-heading">Recent events</h2>
       {events.length === 0 ? <p>None recorded.</p> : <EventsTable events={events} realmId={realm.id} hide={['account']} />}
       <p>
-        <a href={`/admin/realms/${encodeURIComponent(realm.id)}/events?${new URLSearchParams({ account: org.id })}`}>All events of this account</a>
+        <a href={`${adminUrl.realm(realm.id).events}?${new URLSearchParams({ account: org.id })}`}>All events of this account</a>
       </p>
     </section>
   )
 }
 
 function State({ admin, realm, org, errors }: { admin: Admin; realm: Realm; org: Org; errors: FieldErrors }) {
-  const base = accountPath(realm.id, org.id)
+  const base = adminUrl.realm(realm.id).account(org.id)
   if (org.state === 'closed') {
     return (
       <section aria-labelledby="state-heading">
@@ -158,7 +157,7 @@ export function AdminAccountPage({ admin, realm, org, members, invitations, even
     <AdminLayout title={`${realm.name}: account ${org.name}`} signedIn={admin}>
       <RealmNav id={realm.id} current="accounts" />
       <p>
-        <a href={accountsPath(realm.id)}>All accounts</a>
+        <a href={adminUrl.realm(realm.id).accounts}>All accounts</a>
       </p>
       {notice ? <Notice kind="info">{notice}</Notice> : null}
       {failed ? <Notice kind="error">Nothing was changed: {Object.values(failed.errors)[0]}</Notice> : null}
@@ -172,12 +171,12 @@ export function AdminAccountPage({ admin, realm, org, members, invitations, even
         <dt>State</dt>
         <dd>{org.state}</dd>
         <dt>Created</dt>
-        <dd>{minute(org.createdAt)}</dd>
+        <dd>{minuteTime(org.createdAt)}</dd>
       </dl>
 
       <section aria-labelledby="name-heading">
         <h2 id="name-heading">Name</h2>
-        <Form csrf={admin.csrf} action={`${accountPath(realm.id, org.id)}/name`}>
+        <Form csrf={admin.csrf} action={`${adminUrl.realm(realm.id).account(org.id)}/name`}>
           <Field
             name="account_name"
             label="Account name"
@@ -215,7 +214,7 @@ export function AdminAccountPage({ admin, realm, org, members, invitations, even
 
 /** GET /admin/realms/:id/accounts/:org_id/members/:mb_id/remove: the confirmation a removal needs. */
 export function AdminRemoveMemberPage({ admin, realm, org, member, errors = {} }: { admin: Admin; realm: Realm; org: Org; member: Member; errors?: FieldErrors }) {
-  const base = accountPath(realm.id, org.id)
+  const base = adminUrl.realm(realm.id).account(org.id)
   return (
     <AdminLayout title={`${realm.name}: remove a member`} signedIn={admin}>
       <RealmNav id={realm.id} current="accounts" />

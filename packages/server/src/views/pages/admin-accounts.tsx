@@ -2,13 +2,12 @@ import type { Realm } from '../../domain/realm.js'
 import { ACCOUNT_STATES, ADMIN_PAGE_SIZE, type AccountListPage, type AccountQuery } from '../../services/account-management.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Notice } from '../form.js'
+import { dayTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
-
-export const accountsPath = (realmId: string) => `/admin/realms/${encodeURIComponent(realmId)}/accounts`
-export const accountPath = (realmId: string, orgId: string) => `${accountsPath(realmId)}/${encodeURIComponent(orgId)}`
 
 /** The list's address for a query; the defaults (no text, every state, the first page) are left out. */
 export function listHref(realmId: string, query: AccountQuery): string {
@@ -17,17 +16,16 @@ export function listHref(realmId: string, query: AccountQuery): string {
   if (query.state !== 'all') params.set('state', query.state)
   if (query.page > 1) params.set('page', String(query.page))
   const search = params.toString()
-  return search ? `${accountsPath(realmId)}?${search}` : accountsPath(realmId)
+  const list = adminUrl.realm(realmId).accounts
+  return search ? `${list}?${search}` : list
 }
-
-export const day = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().slice(0, 10)}</time>
 
 const STATE_LABELS: Record<(typeof ACCOUNT_STATES)[number], string> = { all: 'All', active: 'Active', closed: 'Closed' }
 
 function SearchForm({ realmId, values, errors }: { realmId: string; values: { q: string; state: string }; errors: FieldErrors }) {
   const described = (name: string) => (errors[name] ? { 'aria-invalid': 'true', 'aria-describedby': `${name}-error` } : {})
   return (
-    <form method="get" action={accountsPath(realmId)} class="account-search" role="search" aria-label="Accounts">
+    <form method="get" action={adminUrl.realm(realmId).accounts} class="account-search" role="search" aria-label="Accounts">
       <div class={errors.q ? 'field invalid' : 'field'}>
         <label for="q">Name contains</label>
         <input id="q" name="q" type="search" value={values.q} autocomplete="off" {...described('q')} />
@@ -109,11 +107,11 @@ function Results({ realmId, list }: { realmId: string; list: AccountListPage }) 
             {list.orgs.map((org) => (
               <tr>
                 <td>
-                  <a href={accountPath(realmId, org.id)}>{org.name}</a>
+                  <a href={adminUrl.realm(realmId).account(org.id)}>{org.name}</a>
                 </td>
                 <td>{org.state}</td>
                 <td>{org.memberCount}</td>
-                <td>{day(org.createdAt)}</td>
+                <td>{dayTime(org.createdAt)}</td>
                 <td>
                   <code>{org.id}</code>
                 </td>

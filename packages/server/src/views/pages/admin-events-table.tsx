@@ -1,7 +1,6 @@
 import type { NamedEvent } from '../../domain/event.js'
-
-/** A moment as logs show it: UTC, to the second, machine-readable too. */
-export const utcTime = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 19)}</time>
+import { secondTime } from '../format.js'
+import { adminUrl, type RealmUrls } from '../admin-urls.js'
 
 type Column = 'user' | 'account'
 
@@ -21,22 +20,23 @@ function Details({ data }: { data: Record<string, unknown> }) {
   )
 }
 
-function EventRow({ event, realmId, user, account }: { event: NamedEvent; realmId: string | null; user: boolean; account: boolean }) {
+/** `userLinks`/`accountLinks`: where the user and account columns link to, when the row has those columns. */
+function EventRow({ event, userLinks, accountLinks }: { event: NamedEvent; userLinks: RealmUrls | null; accountLinks: RealmUrls | null }) {
   return (
     <tr>
-      <td data-label="Time">{utcTime(event.createdAt)}</td>
+      <td data-label="Time">{secondTime(event.createdAt)}</td>
       <td data-label="Type">
         <code>{event.type}</code>
       </td>
-      {user ? (
+      {userLinks ? (
         <td data-label="User">
-          {event.userId ? <a href={`/admin/realms/${realmId}/users/${encodeURIComponent(event.userId)}`}>{event.userEmail ?? event.userId}</a> : '—'}
+          {event.userId ? <a href={userLinks.user(event.userId)}>{event.userEmail ?? event.userId}</a> : '—'}
         </td>
       ) : null}
-      {account ? (
+      {accountLinks ? (
         <td data-label="Account">
           {event.orgId ? (
-            <a href={`/admin/realms/${realmId}/accounts/${encodeURIComponent(event.orgId)}`}>
+            <a href={accountLinks.account(event.orgId)}>
               <code>{event.orgId}</code>
             </a>
           ) : (
@@ -59,16 +59,17 @@ function EventRow({ event, realmId, user, account }: { event: NamedEvent; realmI
  * user or account columns.
  */
 export function EventsTable({ events, realmId, hide = [] }: { events: NamedEvent[]; realmId: string | null; hide?: Column[] }) {
-  const user = realmId !== null && !hide.includes('user')
-  const account = realmId !== null && !hide.includes('account')
+  const links = realmId === null ? null : adminUrl.realm(realmId)
+  const userLinks = hide.includes('user') ? null : links
+  const accountLinks = hide.includes('account') ? null : links
   return (
     <table class="log">
       <thead>
         <tr>
           <th scope="col">Time (UTC)</th>
           <th scope="col">Type</th>
-          {user ? <th scope="col">User</th> : null}
-          {account ? <th scope="col">Account</th> : null}
+          {userLinks ? <th scope="col">User</th> : null}
+          {accountLinks ? <th scope="col">Account</th> : null}
           <th scope="col">Admin</th>
           <th scope="col">IP</th>
           <th scope="col">Details</th>
@@ -76,7 +77,7 @@ export function EventsTable({ events, realmId, hide = [] }: { events: NamedEvent
       </thead>
       <tbody>
         {events.map((event) => (
-          <EventRow event={event} realmId={realmId} user={user} account={account} />
+          <EventRow event={event} userLinks={userLinks} accountLinks={accountLinks} />
         ))}
       </tbody>
     </table>

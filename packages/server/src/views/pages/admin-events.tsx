@@ -4,6 +4,7 @@ import { Field, Notice } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import { EventsTable } from './admin-events-table.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 /** The filters as typed (kept on a 422 and in the "Older events" link). */
 export interface EventFilters {
@@ -57,7 +58,7 @@ function TypeSelect({ choices, value, error }: { choices: string[]; value: strin
 
 /** GET /admin/realms/:id/events and GET /admin/events: the event log, newest first, with its filters. */
 export function AdminEventsPage({ admin, realm, realms = [], typeChoices, filters, errors, events, older, newest, retentionDays }: AdminEventsPageProps) {
-  const base = realm ? `/admin/realms/${realm.id}/events` : '/admin/events'
+  const base = realm ? adminUrl.realm(realm.id).events : adminUrl.events
   const failed = Object.keys(errors).length > 0
   const filtered = Object.values(filters).some((value) => value !== '')
   return (
@@ -70,7 +71,7 @@ export function AdminEventsPage({ admin, realm, realms = [], typeChoices, filter
           <ul class="realm-links">
             {realms.map((r) => (
               <li>
-                <a href={`/admin/realms/${r.id}/events`}>{r.name}</a>
+                <a href={adminUrl.realm(r.id).events}>{r.name}</a>
               </li>
             ))}
           </ul>

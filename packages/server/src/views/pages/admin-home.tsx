@@ -1,4 +1,5 @@
 import { AdminLayout } from './admin-layout.js'
+import { adminUrl } from '../admin-urls.js'
 
 export interface RealmRow {
   id: string
@@ -15,7 +16,7 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
       </p>
       <h2>Realms</h2>
       <p>
-        <a href="/admin/realms">Manage realms</a>: create one, edit its settings, rotate its keys.
+        <a href={adminUrl.realms}>Manage realms</a>: create one, edit its settings, rotate its keys.
       </p>
       <table>
         <thead>
@@ -30,7 +31,7 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
           {realms.map((realm) => (
             <tr>
               <td>
-                <a href={`/admin/realms/${realm.id}/settings`}>{realm.name}</a>
+                <a href={adminUrl.realm(realm.id).settings}>{realm.name}</a>
               </td>
               <td>
                 <code>{realm.id}</code>
@@ -39,7 +40,7 @@ export function AdminHomePage({ email, csrf, realms }: { email: string; csrf: st
                 <code>{realm.loginrocketUrl}</code>
               </td>
               <td>
-                <a href={`/admin/realms/${realm.id}/integration`} aria-label={`Integration for ${realm.name}`}>
+                <a href={adminUrl.realm(realm.id).integration} aria-label={`Integration for ${realm.name}`}>
                   Integration
                 </a>
               </td>

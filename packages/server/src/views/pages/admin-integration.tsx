@@ -2,6 +2,7 @@ import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form } from '../form.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 export interface IntegrationProps {
   email: string
@@ -66,7 +67,7 @@ export function AdminIntegrationPage({ email, csrf, realm, loginrocketUrl, alg, 
         jwtKey === null ? (
           <>
             <p>This realm signs its tokens with a shared secret: apps need it (AUTHROCKET_JWT_KEY), and anyone who has it can make tokens. It is hidden until you reveal it.</p>
-            <form method="get" action={`/admin/realms/${realm.id}/integration`}>
+            <form method="get" action={adminUrl.realm(realm.id).integration}>
               <input type="hidden" name="reveal" value="1" />
               <button type="submit" class="inline secondary">
                 Reveal the secret
@@ -78,7 +79,7 @@ export function AdminIntegrationPage({ email, csrf, realm, loginrocketUrl, alg, 
             <p>The shared secret. Keep it out of git and logs.</p>
             <Snippet id="jwt-key" label="AUTHROCKET_JWT_KEY" text={jwtKey} />
             <p>
-              <a href={`/admin/realms/${realm.id}/integration`}>Hide the secret</a>
+              <a href={adminUrl.realm(realm.id).integration}>Hide the secret</a>
             </p>
           </>
         )
@@ -114,7 +115,7 @@ export function AdminIntegrationPage({ email, csrf, realm, loginrocketUrl, alg, 
           Added {added}.
         </p>
       ) : null}
-      <Form csrf={csrf} action={`/admin/realms/${realm.id}/integration/login-urls`}>
+      <Form csrf={csrf} action={`${adminUrl.realm(realm.id).integration}/login-urls`}>
         <Field name="login_url" label="Your app’s URL" value={loginUrl} errors={errors} autocomplete="url" required hint="For example https://app.example.com or http://localhost:3000" />
         <button type="submit" class="inline">
           Add Login URL

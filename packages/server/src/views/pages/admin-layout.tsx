@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx'
+import { adminUrl } from '../admin-urls.js'
 
 /** Every admin portal page: Airlock's own look, not a realm's; readable on a phone. */
 export function AdminLayout({ title, children, signedIn }: { title: string; children?: Child; signedIn?: { email: string; csrf: string } }) {
@@ -28,9 +29,9 @@ export function AdminLayout({ title, children, signedIn }: { title: string; chil
         </header>
         {signedIn ? (
           <nav class="admin-nav" aria-label="Admin portal">
-            <a href="/admin">Home</a>
-            <a href="/admin/realms">Realms</a>
-            <a href="/admin/events">Events</a>
+            <a href={adminUrl.home}>Home</a>
+            <a href={adminUrl.realms}>Realms</a>
+            <a href={adminUrl.events}>Events</a>
           </nav>
         ) : null}
         <main class="card wide admin">

@@ -1,8 +1,9 @@
 import type { Child } from 'hono/jsx'
 import type { StoredMail } from '../../domain/mail.js'
+import { secondTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
-import { utcTime } from './admin-events-table.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
 type RealmRef = { id: string; name: string }
@@ -48,10 +49,10 @@ export function AdminMailPage({ admin, realm, smtp, mails, older, newest }: { ad
           <tbody>
             {mails.map((mail) => (
               <tr>
-                <td data-label="Time">{utcTime(mail.createdAt)}</td>
+                <td data-label="Time">{secondTime(mail.createdAt)}</td>
                 <td data-label="To">{mail.to}</td>
                 <td data-label="Subject">
-                  <a href={`/admin/realms/${realm.id}/mail/${mail.id}`}>{mail.subject || '(no subject)'}</a>
+                  <a href={adminUrl.realm(realm.id).message(mail.id)}>{mail.subject || '(no subject)'}</a>
                 </td>
                 <td data-label="Status">
                   <Status mail={mail} />
@@ -108,13 +109,13 @@ export function AdminMailMessagePage({ admin, realm, smtp, mail }: { admin: Admi
         </div>
         <div>
           <dt>Time</dt>
-          <dd>{utcTime(mail.createdAt)} UTC</dd>
+          <dd>{secondTime(mail.createdAt)} UTC</dd>
         </div>
         <div>
           <dt>Status</dt>
           <dd>
             <Status mail={mail} />
-            {mail.sentAt ? <> {utcTime(mail.sentAt)} UTC</> : null}
+            {mail.sentAt ? <> {secondTime(mail.sentAt)} UTC</> : null}
           </dd>
         </div>
         {mail.error ? (
@@ -126,7 +127,7 @@ export function AdminMailMessagePage({ admin, realm, smtp, mail }: { admin: Admi
       </dl>
       <pre class="mail-text">{linked(mail.text)}</pre>
       <p>
-        <a href={`/admin/realms/${realm.id}/mail`}>Back to the {listName(smtp)}</a>
+        <a href={adminUrl.realm(realm.id).mail}>Back to the {listName(smtp)}</a>
       </p>
     </AdminLayout>
   )

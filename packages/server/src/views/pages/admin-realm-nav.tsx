@@ -1,3 +1,5 @@
+import { adminUrl } from '../admin-urls.js'
+
 /** The pages of one realm in the portal. */
 export const REALM_PAGES = [
   { path: 'settings', label: 'Settings' },
@@ -16,11 +18,11 @@ export function RealmNav({ id, current }: { id: string; current: RealmPage }) {
   return (
     <nav class="realm-nav" aria-label="This realm">
       {REALM_PAGES.map((page) => (
-        <a href={`/admin/realms/${id}/${page.path}`} aria-current={page.path === current ? 'page' : undefined}>
+        <a href={adminUrl.realm(id)[page.path]} aria-current={page.path === current ? 'page' : undefined}>
           {page.label}
         </a>
       ))}
-      <a href="/admin/realms">All realms</a>
+      <a href={adminUrl.realms}>All realms</a>
     </nav>
   )
 }

@@ -1,9 +1,11 @@
 import { realmSettingsSchema, type RealmSettings } from '../../domain/realm.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
+import { minuteTime } from '../format.js'
 import { AdminLayout } from './admin-layout.js'
 import type { RealmRow } from './admin-home.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
 
@@ -31,7 +33,7 @@ export function AdminRealmsPage({ admin, realms, values = {}, errors = {}, statu
                 <code>{realm.id}</code>
               </td>
               <td>
-                <a href={`/admin/realms/${realm.id}/settings`}>Settings</a> · <a href={`/admin/realms/${realm.id}/keys`}>Keys</a>
+                <a href={adminUrl.realm(realm.id).settings}>Settings</a> · <a href={adminUrl.realm(realm.id).keys}>Keys</a>
               </td>
             </tr>
           ))}
@@ -39,7 +41,7 @@ export function AdminRealmsPage({ admin, realms, values = {}, errors = {}, statu
       </table>
       <h2 id="create">Create a realm</h2>
       {status !== 200 ? <Notice kind="error">The realm was not created. Check the fields below.</Notice> : null}
-      <Form csrf={admin.csrf} action="/admin/realms">
+      <Form csrf={admin.csrf} action={adminUrl.realms}>
         <Field name="name" label="Name" value={values.name ?? ''} errors={errors} autocomplete="off" required />
         <Field
           name="loginrocket_url"
@@ -186,7 +188,7 @@ export function AdminRealmSettingsPage({ admin, realm, values, errors = {}, save
       <RealmNav id={realm.id} current="settings" />
       {saved ? <Notice kind="info">Settings saved.</Notice> : null}
       {failed ? <Notice kind="error">Nothing was saved: {Object.values(errors)[0]}</Notice> : null}
-      <Form csrf={admin.csrf} action={`/admin/realms/${realm.id}/settings`}>
+      <Form csrf={admin.csrf} action={adminUrl.realm(realm.id).settings}>
         {SETTING_GROUPS.map((group) => (
           <fieldset class="settings">
             <legend>{group.legend}</legend>
@@ -210,8 +212,6 @@ export interface KeyRow {
   published: boolean
   current: boolean
 }
-
-const when = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 16)} UTC</time>
 
 /** GET /admin/realms/:id/keys: the realm's live keys, and rotation. */
 export function AdminKeysPage({ admin, realm, keys, rotated }: { admin: Admin; realm: RealmRow; keys: KeyRow[]; rotated?: boolean }) {
@@ -237,9 +237,9 @@ export function AdminKeysPage({ admin, realm, keys, rotated }: { admin: Admin; r
                 <code>{key.id}</code>
               </td>
               <td>{key.alg}</td>
-              <td>{when(key.createdAt)}</td>
-              <td>{when(key.signsFrom)}</td>
-              <td>{key.retireAt ? when(key.retireAt) : '—'}</td>
+              <td>{minuteTime(key.createdAt)}</td>
+              <td>{minuteTime(key.signsFrom)}</td>
+              <td>{key.retireAt ? minuteTime(key.retireAt) : '—'}</td>
               <td>{[key.current ? 'current' : '', key.published ? 'published' : 'not published'].filter(Boolean).join(', ')}</td>
             </tr>
           ))}
@@ -250,7 +250,7 @@ export function AdminKeysPage({ admin, realm, keys, rotated }: { admin: Admin; r
         Publishes a new key now and signs with it after 15 minutes (verifiers’ JWKS caches have seen it by then). The current key stays published until the last token
         it signed has expired.
       </p>
-      <Form csrf={admin.csrf} action={`/admin/realms/${realm.id}/keys/rotate`}>
+      <Form csrf={admin.csrf} action={`${adminUrl.realm(realm.id).keys}/rotate`}>
         <button type="submit" class="inline">
           Rotate
         </button>

@@ -5,11 +5,13 @@ import type { User } from '../../domain/user.js'
 import type { RealmSettings } from '../../domain/realm.js'
 import type { FieldErrors } from '../../domain/validation.js'
 import { Field, Form, Notice } from '../form.js'
+import { minuteTime } from '../format.js'
 import type { RealmRow } from './admin-home.js'
 import { EventsTable } from './admin-events-table.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
-import { stateText, when } from './admin-users.js'
+import { stateText } from './admin-users.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
 
@@ -43,8 +45,8 @@ function Profile({ user }: { user: User }) {
     ['Username', user.username ?? '—'],
     ['Locale', user.locale ?? '—'],
     ['State', stateText(user.state)],
-    ['Created', when(user.createdAt)],
-    ['Last login', user.lastLoginAt ? when(user.lastLoginAt) : 'Never'],
+    ['Created', minuteTime(user.createdAt)],
+    ['Last login', user.lastLoginAt ? minuteTime(user.lastLoginAt) : 'Never'],
     ['ID', <code>{user.id}</code>],
   ]
   return (
@@ -61,7 +63,7 @@ function Profile({ user }: { user: User }) {
 
 /** GET /admin/realms/:id/users/:user_id: one user, what they belong to, where they are logged in, what they did; and what an admin can do. */
 export function AdminUserPage({ admin, realm, user, memberships, sessions, events, notice, edit }: UserPageProps) {
-  const base = `/admin/realms/${realm.id}/users/${user.id}`
+  const base = adminUrl.realm(realm.id).user(user.id)
   const errors = edit?.errors ?? {}
   const values = edit?.values ?? {
     email: user.email,
@@ -74,7 +76,7 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
     <AdminLayout title={user.email} signedIn={admin}>
       <RealmNav id={realm.id} current="users" />
       <p>
-        <a href={`/admin/realms/${realm.id}/users`}>All users of {realm.name}</a>
+        <a href={adminUrl.realm(realm.id).users}>All users of {realm.name}</a>
       </p>
       {notice ? <Notice kind="info">{notice}</Notice> : null}
       {edit ? <Notice kind="error">Nothing was saved: {Object.values(errors)[0]}</Notice> : null}
@@ -138,7 +140,7 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
               {memberships.map((membership) => (
                 <tr>
                   <td>
-                    <a href={`/admin/realms/${realm.id}/accounts/${membership.orgId}`}>{membership.org.name}</a>
+                    <a href={adminUrl.realm(realm.id).account(membership.orgId)}>{membership.org.name}</a>
                   </td>
                   <td>{membership.permissions.join(', ') || '—'}</td>
                   <td>{membership.selected ? 'Yes' : 'No'}</td>
@@ -168,8 +170,8 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
               <tbody>
                 {sessions.map((session) => (
                   <tr>
-                    <td>{when(session.createdAt)}</td>
-                    <td>{when(session.expiresAt)}</td>
+                    <td>{minuteTime(session.createdAt)}</td>
+                    <td>{minuteTime(session.expiresAt)}</td>
                     <td>{session.ip ?? '—'}</td>
                     <td>{session.userAgent ?? '—'}</td>
                     <td>
@@ -202,7 +204,7 @@ export function AdminUserPage({ admin, realm, user, memberships, sessions, event
         </div>
       )}
       <p>
-        <a href={`/admin/realms/${realm.id}/events?user=${encodeURIComponent(user.id)}`}>All of this user’s events</a>
+        <a href={`${adminUrl.realm(realm.id).events}?user=${encodeURIComponent(user.id)}`}>All of this user’s events</a>
       </p>
 
       <h2 id="edit">Edit</h2>
@@ -244,7 +246,7 @@ export interface DeleteImpact {
 
 /** GET /admin/realms/:id/users/:user_id/delete: what deleting does, and the typed confirmation. */
 export function AdminUserDeletePage({ admin, realm, user, impact, typed = '', errors = {} }: { admin: Admin; realm: RealmRow; user: User; impact: DeleteImpact; typed?: string; errors?: FieldErrors }) {
-  const base = `/admin/realms/${realm.id}/users/${user.id}`
+  const base = adminUrl.realm(realm.id).user(user.id)
   const names = (list: MembershipWithOrg[]) => list.map((m) => m.org.name).join(', ')
   return (
     <AdminLayout title={`Delete ${user.email}?`} signedIn={admin}>
@@ -259,7 +261,7 @@ export function AdminUserDeletePage({ admin, realm, user, impact, typed = '', er
           <ul>
             {impact.ownerless.map((m) => (
               <li>
-                <a href={`/admin/realms/${realm.id}/accounts/${m.org.id}`}>{m.org.name}</a>
+                <a href={adminUrl.realm(realm.id).account(m.org.id)}>{m.org.name}</a>
               </li>
             ))}
           </ul>

@@ -1,14 +1,13 @@
 import type { User } from '../../domain/user.js'
 import type { UserSearch } from '../../services/admin-users.js'
 import { Notice } from '../form.js'
+import { minuteTime } from '../format.js'
 import type { RealmRow } from './admin-home.js'
 import { AdminLayout } from './admin-layout.js'
 import { RealmNav } from './admin-realm-nav.js'
+import { adminUrl } from '../admin-urls.js'
 
 type Admin = { email: string; csrf: string }
-
-/** A moment as the portal shows it: minutes, in UTC, with the exact time for machines. */
-export const when = (date: Date) => <time datetime={date.toISOString()}>{date.toISOString().replace('T', ' ').slice(0, 16)} UTC</time>
 
 export const fullName = (user: Pick<User, 'firstName' | 'lastName'>) => [user.firstName, user.lastName].filter(Boolean).join(' ')
 
@@ -20,7 +19,7 @@ function listUrl(realmId: string, query: string, page: number): string {
   if (query) params.set('q', query)
   if (page > 1) params.set('page', String(page))
   const search = params.toString()
-  return `/admin/realms/${realmId}/users${search ? `?${search}` : ''}`
+  return `${adminUrl.realm(realmId).users}${search ? `?${search}` : ''}`
 }
 
 /** GET /admin/realms/:id/users: search by email or name, 50 a page, newest first. */
@@ -34,7 +33,7 @@ export function AdminUsersPage({ admin, realm, query, result, deleted }: { admin
     <AdminLayout title={`${realm.name}: users`} signedIn={admin}>
       <RealmNav id={realm.id} current="users" />
       {deleted ? <Notice kind="info">The user was deleted.</Notice> : null}
-      <form method="get" action={`/admin/realms/${realm.id}/users`} role="search" class="user-search">
+      <form method="get" action={adminUrl.realm(realm.id).users} role="search" class="user-search">
         <label for="q">Search by email, name or username</label>
         <div class="search-row">
           <input type="text" id="q" name="q" value={query} autocomplete="off" />
@@ -63,13 +62,13 @@ export function AdminUsersPage({ admin, realm, query, result, deleted }: { admin
               {users.map((user) => (
                 <tr>
                   <td>
-                    <a href={`/admin/realms/${realm.id}/users/${user.id}`}>{user.email}</a>
+                    <a href={adminUrl.realm(realm.id).user(user.id)}>{user.email}</a>
                     {user.emailVerifiedAt ? null : <span class="badge"> (unconfirmed)</span>}
                   </td>
                   <td>{fullName(user) || '—'}</td>
                   <td>{stateText(user.state)}</td>
-                  <td>{when(user.createdAt)}</td>
-                  <td>{user.lastLoginAt ? when(user.lastLoginAt) : 'Never'}</td>
+                  <td>{minuteTime(user.createdAt)}</td>
+                  <td>{user.lastLoginAt ? minuteTime(user.lastLoginAt) : 'Never'}</td>
                 </tr>
               ))}
             </tbody>
