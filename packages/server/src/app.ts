@@ -9,7 +9,7 @@ import { proxySchemeCheck } from './http/proxy-scheme.js'
 import { resolveRealm } from './http/realm.js'
 import { requestMetrics } from './http/request-metrics.js'
 import { securityHeaders } from './http/security-headers.js'
-import { throttle } from './http/throttle.js'
+import { rateLimiter } from './http/throttle.js'
 import { adminPortalOnly, adminRoutes } from './routes/admin/index.js'
 import { assetRoutes } from './routes/assets.js'
 import { connectRoutes } from './routes/connect/index.js'
@@ -66,7 +66,7 @@ export function createApp(services: Services, options: AppOptions) {
   // The admin portal is on the server's public URL only: elsewhere it is not found, before any form check.
   app.use(adminPortalOnly(services))
   app.use(csrfProtection(options.csrfKey))
-  app.use(throttle(services, options.csrfKey))
+  app.use(rateLimiter(services, options.csrfKey))
   app.route('/', adminRoutes(services))
   app.route('/', hostedRoutes(services))
 
