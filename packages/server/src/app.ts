@@ -60,12 +60,15 @@ export function createApp(services: Services, options: AppOptions) {
   app.use(resolveRealm(services, options.trustProxy))
   if (proxyScheme) app.use(proxyScheme.middleware)
   // Before anything reads a body (the CSRF check and the rate limiter parse forms), and after the realm is known,
-  // so that a refusal is the realm's error page.
+  // so that a refusal is the realm's error page. App-wide: the CSRF check reads every POST, routed or not.
   app.use(formLimit())
+  // What apps call, before anything meant for browsers (the portal's host check, the CSRF check and its cookie):
+  // an answer here ends the chain. The coming /v2 API mounts beside it, for the same reason.
   app.route('/', connectRoutes(services))
   // The admin portal is on the server's public URL only: elsewhere it is not found, before any form check.
   app.use(adminPortalOnly(services))
   app.use(csrfProtection(options.csrfKey))
+  // The limiter that routes' own `throttled(rule)` use; they run after the CSRF check, so forged forms spend nothing.
   app.use(rateLimiter(services, options.csrfKey))
   app.route('/', adminRoutes(services))
   app.route('/', hostedRoutes(services))
