@@ -10,7 +10,9 @@ it('throttles exactly the forms that check a password, create an account or send
   const server = await startServer({ dialect: 'sqlite' })
   try {
     const app = createApp(server.booted.services, { trustProxy: false, csrfKey: server.booted.csrfKey })
-    const throttled = app.routes.filter((route) => route.handler.name === 'throttled').map((route) => `${route.method} ${route.path}`)
+    const throttled = app.routes
+      .filter((route) => route.handler.name === 'throttled')
+      .map((route) => `${route.method} ${route.path}`)
     expect(throttled.sort()).toEqual(
       [
         'POST /admin/login',

@@ -32,7 +32,12 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined
   readonly headers: Readonly<Record<string, string>>
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(message)
     this.name = 'AppError'
     this.code = code

@@ -65,7 +65,8 @@ export const loginRule: ThrottleRule = {
   async refused(c, form, refusedBy, wait, limiter) {
     if (refusedBy.includes('login_account')) warnOwner(c, field(form, 'email'), limiter)
     const carry = await readFlow(c).then((flow) => flow.carry, () => '')
-    return { message: `Too many attempts. Try again in ${wait}.`, link: { href: `/forgot${carry}`, text: 'Forgot your password?' } }
+    const link = { href: `/forgot${carry}`, text: 'Forgot your password?' }
+    return { message: `Too many attempts. Try again in ${wait}.`, link }
   },
 }
 
@@ -76,7 +77,9 @@ export const adminLoginRule: ThrottleRule = {
   settle: countFailures(401),
   async refused(_c, _form, _refusedBy, wait) {
     return {
-      message: `Too many attempts. Try again in ${wait}. An admin can also set a new password on the server: airlock admin reset-password --email EMAIL.`,
+      message:
+        `Too many attempts. Try again in ${wait}. ` +
+        'An admin can also set a new password on the server: airlock admin reset-password --email EMAIL.',
     }
   },
 }

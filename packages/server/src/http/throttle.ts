@@ -102,7 +102,9 @@ export function rateLimiter(services: Services, secret: string): MiddlewareHandl
     sweepNowAndThen() {
       if (Date.now() - lastSweep <= SWEEP_EVERY_MS) return
       lastSweep = Date.now()
-      limiter.counters.sweep().catch((error: unknown) => services.logger.warn({ err: error }, 'could not sweep old rate-limit windows'))
+      limiter.counters
+        .sweep()
+        .catch((error: unknown) => services.logger.warn({ err: error }, 'could not sweep old rate-limit windows'))
     },
   }
   return async function rateLimiter(c, next) {
@@ -130,8 +132,11 @@ export function throttled(rule: ThrottleRule): MiddlewareHandler<AppEnv> {
         const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
         const minutes = Math.ceil(seconds / 60)
         const wait = `${minutes} minute${minutes === 1 ? '' : 's'}`
-        const refusal = rule.refused ? await rule.refused(c, form, taken.refusedBy, wait, limiter) : { message: `Too many attempts. Try again in ${wait}.` }
-        throw new AppError('rate_limited', refusal.message, refusal.link ? { link: refusal.link } : undefined, { 'Retry-After': String(seconds) })
+        const refusal: Refusal = rule.refused
+          ? await rule.refused(c, form, taken.refusedBy, wait, limiter)
+          : { message: `Too many attempts. Try again in ${wait}.` }
+        const details = refusal.link ? { link: refusal.link } : undefined
+        throw new AppError('rate_limited', refusal.message, details, { 'Retry-After': String(seconds) })
       }
 
       let outcome: Outcome = 'refund'
