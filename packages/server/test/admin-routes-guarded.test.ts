@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../src/http/app.js'
+import { createApp } from '../src/app.js'
 import { confirmEmail, signUp, type Person } from './support/accounts.js'
 import { Client } from './support/client.js'
 import { DIALECTS } from './support/dialects.js'

@@ -44,7 +44,7 @@ interface Rule {
   only?: string[]
 }
 
-/** The layers top-down: cli and http/app.ts → routes → services → db/repositories → domain. Nothing imports back up. */
+/** The layers top-down: cli and app.ts → routes → services → db/repositories → domain. Nothing imports back up. */
 const RULES: Rule[] = [
   { from: 'domain/', not: [], only: ['domain/', 'errors/'] },
   { from: 'errors/', not: [], only: ['errors/'] },
@@ -52,7 +52,7 @@ const RULES: Rule[] = [
   { from: 'config/', not: ['services/', 'routes/', 'http/', 'views/', 'cli/', 'db/'] },
   { from: 'services/', not: ['routes/', 'http/', 'views/', 'cli/'] },
   { from: 'views/', not: ['db/', 'routes/', 'http/', 'services/', 'cli/'] },
-  { from: 'routes/', not: ['db/', 'cli/', 'http/app'] },
+  { from: 'routes/', not: ['db/', 'cli/', 'app'] },
   // Only the app itself mounts routes; the rest of http/ is helpers the routes use.
   { from: 'http/', not: ['routes/', 'cli/'] },
 ]
@@ -80,7 +80,7 @@ function breaks(rule: Rule, to: string): boolean {
 function violations(imports: { from: string; to: string }[]): string[] {
   const found = new Set<string>()
   for (const { from, to } of imports) {
-    if (from === 'http/app' || from.startsWith('cli/') || from === 'bootstrap') continue
+    if (from === 'app' || from.startsWith('cli/') || from === 'bootstrap') continue
     for (const rule of RULES) if (from.startsWith(rule.from) && breaks(rule, to)) found.add(`${from} → ${to}`)
   }
   return [...found].sort()
@@ -100,7 +100,7 @@ describe('the layers of the server', () => {
     ].join('\n')
     expect(specifiers(source)).toEqual(['./a.js', '../b.js', './d.js', './side-effect.js', './e.js'])
     expect(imports.length).toBeGreaterThan(300)
-    expect(imports).toContainEqual({ from: 'http/app', to: 'routes/admin/index' })
+    expect(imports).toContainEqual({ from: 'app', to: 'routes/admin/index' })
   })
 
   it('imports only downwards: domain imports nothing of ours, storage no service, services no route or page', () => {
@@ -116,9 +116,9 @@ describe('the layers of the server', () => {
     expect(violations([{ from: 'domain/user', to: 'db/schema' }])).toEqual(['domain/user → db/schema'])
     expect(violations([{ from: 'db/repositories/realms', to: 'services/realms' }])).toEqual(['db/repositories/realms → services/realms'])
     expect(violations([{ from: 'routes/hosted/login', to: 'db/repositories/users' }])).toEqual(['routes/hosted/login → db/repositories/users'])
-    expect(violations([{ from: 'routes/hosted/login', to: 'http/app' }])).toEqual(['routes/hosted/login → http/app'])
+    expect(violations([{ from: 'routes/hosted/login', to: 'app' }])).toEqual(['routes/hosted/login → app'])
     expect(violations([{ from: 'http/throttle', to: 'routes/hosted/flow' }])).toEqual(['http/throttle → routes/hosted/flow'])
     expect(violations([{ from: 'views/layout', to: 'services/realms' }])).toEqual(['views/layout → services/realms'])
-    expect(violations([{ from: 'http/app', to: 'routes/hosted/login' }])).toEqual([])
+    expect(violations([{ from: 'app', to: 'routes/hosted/login' }])).toEqual([])
   })
 })

@@ -126,12 +126,13 @@ describe.each(DIALECTS)('tokens, JWKS and renewal on %s', (dialect) => {
     }
   })
 
-  it('answers 401 once the session has ended by logout', async () => {
+  it('answers 401 session_ended with its WWW-Authenticate challenge once the session has ended by logout', async () => {
     const { browser, token } = await loggedIn(server, 'ended@example.com')
     await browser.get(`/logout?session=${claimsOf(token).sid}`)
     const res = await renew(server, token)
     expect(res.status).toBe(401)
-    expect(await readJson(res)).toMatchObject({ error: 'session_ended' })
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="loginrocket", error="invalid_token"')
+    expect(await readJson(res)).toEqual({ error: 'session_ended', message: 'The login session has ended; log in again.' })
   })
 
   it('answers 401 once the session lifetime is over', async () => {

@@ -22,17 +22,27 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS
 
-/** An expected failure with a stable code; its message is safe to show to whoever caused it. */
+/**
+ * An expected failure with a stable code; its message is safe to show to whoever caused it. `headers` go on the
+ * answer with it (a 401's `WWW-Authenticate`, a 429's `Retry-After`), set by the one error handler.
+ */
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly details: Record<string, unknown> | undefined
+  readonly headers: Readonly<Record<string, string>>
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(message)
     this.name = 'AppError'
     this.code = code
     this.status = ERROR_STATUS[code]
     this.details = details
+    this.headers = headers
   }
 }

@@ -1,6 +1,6 @@
 import type { Admin, AdminSession } from '../domain/admin.js'
 import type { Realm } from '../domain/realm.js'
-import type { ThrottleService } from '../services/throttle.js'
+import type { RateLimiter } from './throttle.js'
 
 /** What the middleware chain puts on each request's context. */
 export type AppEnv = {
@@ -14,7 +14,7 @@ export type AppEnv = {
     clientIp: string
     /** The admin portal's signed-in admin and session (set by the admin routes' guard only). */
     admin: { admin: Admin; session: AdminSession }
-    /** The rate limiter's counters (set by the throttle middleware, for routes that clear some). */
-    throttle: ThrottleService
+    /** The rate limiter (set by the app's `rateLimiter` middleware, read by `throttled` and by routes that clear counters). */
+    throttle: RateLimiter
   }
 }

@@ -63,6 +63,7 @@ export function errorHandler(logger: Logger) {
       return wantsJson ? c.json({ error: 'internal_error', message: 'Something went wrong.' }, 500) : page(c, 500, 'Something went wrong', 'Please try again.')
     }
     if (appError.status === 503) c.header('Retry-After', '30')
+    for (const [name, value] of Object.entries(appError.headers)) c.header(name, value)
     if (wantsJson) return c.json({ error: appError.code, message: appError.message }, appError.status as 400)
     return page(c, appError.status, titleFor(appError), appError.message, linkOf(appError))
   }

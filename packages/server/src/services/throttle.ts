@@ -8,7 +8,8 @@ const HOUR = 60 * MINUTE
 
 /**
  * Every limit, as `points` per fixed window of `duration` seconds, counted in the database so that all
- * server processes share them. Which requests spend a point is decided in src/http/throttle.ts.
+ * server processes share them. Which requests spend a point is decided by the rules in src/http/throttle-rules.ts,
+ * each route naming its own.
  *
  * - Login: only failed attempts (wrong password or unknown email) count. 10 per account and client address
  *   per 15 minutes stops one address guessing one password, while a person who mistypes still has plenty of

@@ -10,7 +10,6 @@ import type { Services } from '../../services/index.js'
 import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
 import { AdminAccountsPage } from '../../views/pages/admin-accounts.js'
-import { requireAdmin } from './guard.js'
 import { realmOfPath, signedInAdmin } from './request.js'
 import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
@@ -39,8 +38,6 @@ const EVENTS_SHOWN = 20
  */
 export function adminAccountRoutes(services: Services) {
   const app = new Hono<AppEnv>()
-  app.use('/admin/realms/:id/accounts', requireAdmin(services))
-  app.use('/admin/realms/:id/accounts/*', requireAdmin(services))
   const manage = services.accountManagement
 
   async function open(c: Context<AppEnv>): Promise<{ realm: Realm; org: Org }> {

@@ -7,7 +7,6 @@ import { validateSettings, type Realm } from '../../domain/realm.js'
 import { updateRealmSettings } from '../../services/realms.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminIntegrationPage } from '../../views/pages/admin-integration.js'
-import { requireAdmin } from './guard.js'
 import { realmOfPath } from './request.js'
 import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
@@ -18,8 +17,6 @@ import { renderPage } from '../../views/render.js'
  */
 export function adminIntegrationRoutes(services: Services) {
   const app = new Hono<AppEnv>()
-  app.use('/admin/realms/:id/integration', requireAdmin(services))
-  app.use('/admin/realms/:id/integration/*', requireAdmin(services))
 
   async function page(c: Context<AppEnv>, realm: Realm, form: { loginUrl?: string; errors?: FieldErrors; added?: string; reveal?: boolean }, status: 200 | 422 = 200) {
     const now = services.clock()

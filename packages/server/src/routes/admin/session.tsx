@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { clearAdminCookie, writeAdminCookie } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'
+import { throttled } from '../../http/throttle.js'
+import { adminLoginRule } from '../../http/throttle-rules.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../domain/validation.js'
 import { AdminLoginPage } from '../../views/pages/admin-login.js'
@@ -18,7 +20,7 @@ export function adminSessionRoutes(services: Services) {
     return renderPage(c, <AdminLoginPage csrf={c.get('csrf')} />)
   })
 
-  app.post('/admin/login', async (c) => {
+  app.post('/admin/login', throttled(adminLoginRule), async (c) => {
     const form = await c.req.parseBody()
     const email = field(form, 'email')
     const admin = await services.admins.login(email, field(form, 'password', false), services.clock())

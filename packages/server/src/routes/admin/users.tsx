@@ -12,7 +12,6 @@ import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminUserDeletePage, AdminUserPage, type DeleteImpact, type UserPageProps } from '../../views/pages/admin-user.js'
 import { AdminUsersPage } from '../../views/pages/admin-users.js'
-import { requireAdmin } from './guard.js'
 import { realmOfPath, realmRow, signedInAdmin } from './request.js'
 import { adminUrl } from '../../views/admin-urls.js'
 import { renderPage } from '../../views/render.js'
@@ -37,8 +36,6 @@ const KEEP = 300
  */
 export function adminUserRoutes(services: Services) {
   const app = new Hono<AppEnv>()
-  app.use('/admin/realms/:id/users', requireAdmin(services))
-  app.use('/admin/realms/:id/users/*', requireAdmin(services))
 
   /** The realm and the user the URL names; another realm's user is as unknown as a made-up id. */
   async function target(c: Context<AppEnv>): Promise<{ realm: Realm; user: User }> {

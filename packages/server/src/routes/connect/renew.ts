@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { isDatabaseDown } from '../../http/errors.js'
-import { AppError, ERROR_STATUS } from '../../errors/app-error.js'
+import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { renewGraceMinutes } from '../../domain/realm.js'
 
@@ -24,21 +24,20 @@ export function renewRoutes(services: Services) {
     const now = services.clock()
     const refuse = (error: 'session_ended' | 'token_too_old', message: string) => {
       services.metrics.renewal(realm.id, error)
-      c.header('WWW-Authenticate', 'Bearer realm="loginrocket", error="invalid_token"')
-      return c.json({ error, message }, ERROR_STATUS[error])
+      return new AppError(error, message, undefined, { 'WWW-Authenticate': 'Bearer realm="loginrocket", error="invalid_token"' })
     }
     const ended = () => refuse('session_ended', 'The login session has ended; log in again.')
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
-    if (!token) return ended()
+    if (!token) throw ended()
     const claims = await services.tokens.verifyIgnoringExpiry(realm, c.get('loginrocketUrl'), token, now)
-    if (!claims) return ended()
+    if (!claims) throw ended()
     if (typeof claims.exp !== 'number' || now.getTime() > (claims.exp + renewGraceMinutes(realm.settings) * 60) * 1000) {
-      return refuse('token_too_old', 'This token expired too long ago to be renewed; log in again.')
+      throw refuse('token_too_old', 'This token expired too long ago to be renewed; log in again.')
     }
     const session = await services.sessions.live(realm, String(claims.sid), now)
-    if (!session || session.userId !== claims.sub) return ended()
+    if (!session || session.userId !== claims.sub) throw ended()
     const user = await services.users.byId(realm, session.userId)
-    if (!user || user.state !== 'active') return ended()
+    if (!user || user.state !== 'active') throw ended()
     const fresh = await services.tokens.issue(realm, c.get('loginrocketUrl'), user, session, now)
     c.header('Cache-Control', 'no-store')
     c.header('Referrer-Policy', 'no-referrer')

@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
+import { throttled } from '../../http/throttle.js'
+import { invitationMailRule } from '../../http/throttle-rules.js'
 import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { sendInvitation } from '../../services/invitation-mail.js'
@@ -17,7 +19,7 @@ const GONE = 'That invitation was accepted or revoked meanwhile.'
 export function accountInvitationRoutes(services: Services) {
   const app = new Hono<AppEnv>()
 
-  app.post('/accounts/:org_id/invitations', async (c) => {
+  app.post('/accounts/:org_id/invitations', throttled(invitationMailRule), async (c) => {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const realm = c.get('realm')
@@ -36,7 +38,7 @@ export function accountInvitationRoutes(services: Services) {
     return backToAccount(c, request, 'invited')
   })
 
-  app.post('/accounts/:org_id/invitations/:id/resend', async (c) => {
+  app.post('/accounts/:org_id/invitations/:id/resend', throttled(invitationMailRule), async (c) => {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const realm = c.get('realm')

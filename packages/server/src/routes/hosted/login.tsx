@@ -1,5 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { throttled } from '../../http/throttle.js'
+import { loginRule } from '../../http/throttle-rules.js'
 import { recordEvent } from '../../http/events.js'
 import { mustVerifyFirst } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
@@ -26,7 +28,7 @@ export function loginRoutes(services: Services) {
     return renderPage(c, <LoginPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
-  app.post('/login', async (c) => {
+  app.post('/login', throttled(loginRule), async (c) => {
     const flow = await readFlow(c)
     const form = await c.req.parseBody()
     const email = field(form, 'email')

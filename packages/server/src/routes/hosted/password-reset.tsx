@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono'
 import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
+import { forgotRule } from '../../http/throttle-rules.js'
 import { recordEvent } from '../../http/events.js'
-import { forgetLoginFailures } from '../../http/throttle.js'
+import { forgetLoginFailures, throttled } from '../../http/throttle.js'
 import { sendPasswordReset } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
@@ -50,7 +51,7 @@ export function passwordResetRoutes(services: Services) {
     return renderPage(c, <ForgotPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
-  app.post('/forgot', async (c) => {
+  app.post('/forgot', throttled(forgotRule), async (c) => {
     const flow = await readFlow(c)
     const realm = c.get('realm')
     const typed = field(await c.req.parseBody(), 'email')

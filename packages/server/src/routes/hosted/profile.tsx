@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono'
 import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
+import { throttled } from '../../http/throttle.js'
+import { passwordCheckRule } from '../../http/throttle-rules.js'
 import { recordEvent } from '../../http/events.js'
 import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
@@ -58,7 +60,7 @@ export function profileRoutes(services: Services) {
     return backToProfile(c, flow, 'name')
   })
 
-  app.post('/profile/email', async (c) => {
+  app.post('/profile/email', throttled(passwordCheckRule), async (c) => {
     const flow = await readFlow(c)
     const current = await browserLogin(c, services)
     if (!current) return toLogin(c, flow)
@@ -77,7 +79,7 @@ export function profileRoutes(services: Services) {
     return backToProfile(c, flow, 'email')
   })
 
-  app.post('/profile/password', async (c) => {
+  app.post('/profile/password', throttled(passwordCheckRule), async (c) => {
     const flow = await readFlow(c)
     const current = await browserLogin(c, services)
     if (!current) return toLogin(c, flow)

@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
+import { throttled } from '../../http/throttle.js'
+import { signupRule } from '../../http/throttle-rules.js'
 import { mailVerificationLink, mustVerifyFirst } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { accountNameProblem } from '../../services/accounts.js'
@@ -36,7 +38,7 @@ export function signupRoutes(services: Services) {
     return renderPage(c, <SignupPage realm={c.get('realm')} csrf={c.get('csrf')} carry={flow.carry} hidden={flow.hidden} />)
   })
 
-  app.post('/signup', async (c) => {
+  app.post('/signup', throttled(signupRule), async (c) => {
     const flow = await readFlow(c)
     const realm = c.get('realm')
     const form = await c.req.parseBody()

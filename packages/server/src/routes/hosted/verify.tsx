@@ -3,6 +3,8 @@ import type { Realm } from '../../domain/realm.js'
 import type { User } from '../../domain/user.js'
 import { afterResponse } from '../../http/after-response.js'
 import type { AppEnv } from '../../http/env.js'
+import { throttled } from '../../http/throttle.js'
+import { resendRule } from '../../http/throttle-rules.js'
 import { recordEvent } from '../../http/events.js'
 import { sendVerificationLink } from '../../services/account-mail.js'
 import type { ChangedBy } from '../../services/credentials.js'
@@ -101,7 +103,7 @@ export function verifyRoutes(services: Services) {
     )
   })
 
-  app.post('/verify/resend', async (c) => {
+  app.post('/verify/resend', throttled(resendRule), async (c) => {
     const flow = await readFlow(c)
     const realm = c.get('realm')
     const typed = field(await c.req.parseBody(), 'email')

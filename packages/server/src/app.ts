@@ -1,34 +1,21 @@
 import { Hono } from 'hono'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import { AppError } from '../errors/app-error.js'
-import { adminPortalOnly, adminRoutes } from '../routes/admin/index.js'
-import { assetRoutes } from '../routes/assets.js'
-import { discoveryRoutes } from '../routes/connect/discovery.js'
-import { jwksRoutes } from '../routes/connect/jwks.js'
-import { renewRoutes } from '../routes/connect/renew.js'
-import { healthRoutes } from '../routes/health.js'
-import { homeRoutes } from '../routes/hosted/home.js'
-import { loginRoutes } from '../routes/hosted/login.js'
-import { logoutRoutes } from '../routes/hosted/logout.js'
-import { emailUndoRoutes } from '../routes/hosted/email-undo.js'
-import { passwordResetRoutes } from '../routes/hosted/password-reset.js'
-import { profileRoutes } from '../routes/hosted/profile.js'
-import { accountsRoutes } from '../routes/hosted/accounts.js'
-import { accountInvitationRoutes } from '../routes/hosted/account-invitations.js'
-import { accountManageRoutes } from '../routes/hosted/account-manage.js'
-import { invitationAcceptRoutes } from '../routes/hosted/invitation-accept.js'
-import { signupRoutes } from '../routes/hosted/signup.js'
-import { verifyRoutes } from '../routes/hosted/verify.js'
-import type { Services } from '../services/index.js'
-import { csrfProtection } from './csrf.js'
-import { formLimit } from './form-limit.js'
-import { requestMetrics } from './request-metrics.js'
-import type { AppEnv } from './env.js'
-import { errorHandler } from './errors.js'
-import { resolveRealm } from './realm.js'
-import { proxySchemeCheck } from './proxy-scheme.js'
-import { securityHeaders } from './security-headers.js'
-import { throttle } from './throttle.js'
+import { AppError } from './errors/app-error.js'
+import { csrfProtection } from './http/csrf.js'
+import type { AppEnv } from './http/env.js'
+import { errorHandler } from './http/errors.js'
+import { formLimit } from './http/form-limit.js'
+import { proxySchemeCheck } from './http/proxy-scheme.js'
+import { resolveRealm } from './http/realm.js'
+import { requestMetrics } from './http/request-metrics.js'
+import { securityHeaders } from './http/security-headers.js'
+import { rateLimiter } from './http/throttle.js'
+import { adminPortalOnly, adminRoutes } from './routes/admin/index.js'
+import { assetRoutes } from './routes/assets.js'
+import { connectRoutes } from './routes/connect/index.js'
+import { healthRoutes } from './routes/health.js'
+import { hostedRoutes } from './routes/hosted/index.js'
+import type { Services } from './services/index.js'
 
 export interface AppOptions {
   /** Trust X-Forwarded-For/-Host/-Proto from the proxy in front. */
@@ -73,28 +60,18 @@ export function createApp(services: Services, options: AppOptions) {
   app.use(resolveRealm(services, options.trustProxy))
   if (proxyScheme) app.use(proxyScheme.middleware)
   // Before anything reads a body (the CSRF check and the rate limiter parse forms), and after the realm is known,
-  // so that a refusal is the realm's error page.
+  // so that a refusal is the realm's error page. App-wide: the CSRF check reads every POST, routed or not.
   app.use(formLimit())
-  app.route('/', jwksRoutes(services))
-  app.route('/', discoveryRoutes())
-  app.route('/', renewRoutes(services))
+  // What apps call, before anything meant for browsers (the portal's host check, the CSRF check and its cookie):
+  // an answer here ends the chain. The coming /v2 API mounts beside it, for the same reason.
+  app.route('/', connectRoutes(services))
   // The admin portal is on the server's public URL only: elsewhere it is not found, before any form check.
   app.use(adminPortalOnly(services))
   app.use(csrfProtection(options.csrfKey))
-  app.use(throttle(services, options.csrfKey))
+  // The limiter that routes' own `throttled(rule)` use; they run after the CSRF check, so forged forms spend nothing.
+  app.use(rateLimiter(services, options.csrfKey))
   app.route('/', adminRoutes(services))
-  app.route('/', homeRoutes(services))
-  app.route('/', loginRoutes(services))
-  app.route('/', signupRoutes(services))
-  app.route('/', logoutRoutes(services))
-  app.route('/', passwordResetRoutes(services))
-  app.route('/', verifyRoutes(services))
-  app.route('/', emailUndoRoutes(services))
-  app.route('/', profileRoutes(services))
-  app.route('/', accountsRoutes(services))
-  app.route('/', accountManageRoutes(services))
-  app.route('/', accountInvitationRoutes(services))
-  app.route('/', invitationAcceptRoutes(services))
+  app.route('/', hostedRoutes(services))
 
   app.notFound(() => {
     throw new AppError('not_found', 'There is no page at this address.')
