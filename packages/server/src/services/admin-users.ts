@@ -1,7 +1,12 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { inTransaction } from '../db/transaction.js'
+import { attribute, type Actor } from '../domain/actor.js'
+import { isOwner } from '../domain/permissions.js'
 import type { Realm } from '../domain/realm.js'
 import type { SessionRepository } from '../db/repositories/sessions.js'
 import type { SessionDetails } from '../domain/session.js'
-import type { UserRepository } from '../db/repositories/users.js'
+import { userRepository, type UserRepository } from '../db/repositories/users.js'
 import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
 import { recordWithin } from './events.js'
@@ -55,7 +60,16 @@ function canonicalLocale(value: string): string | null {
  * What the admin portal does to a realm's users beyond the LoginRocket pages: search, edits with the signup
  * rules, disabling (which ends their sessions), revoking sessions and deleting.
  */
-export function adminUserService(users: UserRepository, sessions: SessionRepository, credentials: CredentialService) {
+/** The accounts others share of which `userId` is the only owner: those an account-wide change must not orphan. */
+function soleOwnerships(userId: string, memberships: { orgId: string; userId: string; permissions: string[] }[]): string[] {
+  const owned = memberships.filter((m) => m.userId === userId && isOwner(m)).map((m) => m.orgId)
+  return owned.filter((orgId) => {
+    const others = memberships.filter((m) => m.orgId === orgId && m.userId !== userId)
+    return others.length > 0 && !others.some(isOwner)
+  })
+}
+
+export function adminUserService(db: Kysely<Database>, users: UserRepository, sessions: SessionRepository, credentials: CredentialService) {
   return {
     async search(realm: Realm, rawQuery: string, page: number): Promise<UserSearch> {
       // Control characters can't be in what we search (and PostgreSQL refuses NUL).
@@ -169,13 +183,20 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
     },
 
     /**
-     * Deletes the user and what only they hold (see `deleteWithData`), with the `user.deleted` event naming the
-     * admin `by`, in one transaction; null when they were gone already.
+     * Deletes the user and what only they hold (see `deleteWithData`), with the `user.deleted` event naming who did
+     * it, in one transaction; null when they were gone already. Every account keeps an owner: refused, naming the
+     * accounts, while they are the only owner of an account others share.
      */
-    remove(realm: Realm, user: User, by: { adminId: string; ip: string | null }, now: Date): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
-      return users.deleteWithData(realm.id, user.id, (trx, deletedOrgIds) =>
-        recordWithin(trx, [{ type: 'user.deleted', realmId: realm.id, userId: user.id, ...by, data: { email: user.email, deleted_accounts: deletedOrgIds } }], now),
-      )
+    remove(realm: Realm, user: User, actor: Actor, now: Date): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
+      return inTransaction(db, async (trx) => {
+        const ownerOfOrgIds = soleOwnerships(user.id, await userRepository(trx).membershipsSharedWith(realm.id, user.id))
+        if (ownerOfOrgIds.length > 0) return { ownerOfOrgIds }
+        const removed = await userRepository(trx).deleteWithData(realm.id, user.id)
+        if (!removed) return null
+        const event = { type: 'user.deleted', realmId: realm.id, userId: user.id, data: { email: user.email, deleted_accounts: removed.deletedOrgIds } } as const
+        await recordWithin(trx, [attribute(actor, event)], now)
+        return removed
+      })
     },
   }
 }

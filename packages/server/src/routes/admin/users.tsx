@@ -3,7 +3,7 @@ import type { Realm } from '../../domain/realm.js'
 import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
-import { recordAdminEvent } from '../../http/events.js'
+import { adminActor, recordAdminEvent } from '../../http/events.js'
 import { sendPasswordReset, sendVerificationLink } from '../../services/account-mail.js'
 import { isOwner } from '../../domain/permissions.js'
 import { EDIT_FIELDS, pageNumber, type UserEdit } from '../../services/admin-users.js'
@@ -170,7 +170,7 @@ export function adminUserRoutes(services: Services) {
         confirm_email: typed === '' ? 'Type the user’s email address to confirm.' : 'That is not the user’s email address.',
       })
     }
-    const removed = await services.adminUsers.remove(realm, user, { adminId: c.get('admin').admin.id, ip: c.get('clientIp') }, services.clock())
+    const removed = await services.adminUsers.remove(realm, user, adminActor(c), services.clock())
     if (!removed) throw new AppError('not_found', 'This realm has no user with this ID.')
     // The only owner of an account others share: the page says which, and that another owner comes first.
     if ('ownerOfOrgIds' in removed) return deletePage(c, realm, user, typed)
