@@ -15,6 +15,11 @@ export function userActor(c: Context<AppEnv>, user: Pick<User, 'id'>): Actor {
   return { kind: 'user', userId: user.id, ip: c.get('clientIp') }
 }
 
+/** Whoever sent a hosted page's form before anyone is signed in (a login, a reset request). */
+export function visitorActor(c: Context<AppEnv>): Actor {
+  return { kind: 'visitor', ip: c.get('clientIp') }
+}
+
 /** Records something that happened in the request's realm, with the client's address. */
 export function recordEvent(c: Context<AppEnv>, services: Services, event: Omit<EventInput, 'realmId' | 'ip'>): Promise<void> {
   return services.events.record({ ...event, realmId: c.get('realm').id, ip: c.get('clientIp') }, services.clock())
