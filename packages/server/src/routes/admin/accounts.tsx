@@ -3,9 +3,8 @@ import type { Org } from '../../domain/account.js'
 import type { Realm } from '../../domain/realm.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
-import { adminActor, recordAdminEvent } from '../../http/events.js'
+import { adminActor } from '../../http/events.js'
 import { checkAccountQuery } from '../../services/account-management.js'
-import type { EventInput } from '../../domain/event.js'
 import type { Services } from '../../services/index.js'
 import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
@@ -47,8 +46,6 @@ export function adminAccountRoutes(services: Services) {
     const realm = await realmOfPath(c, services)
     return { realm, org: await manage.orgForAdmin(realm, c.req.param('org_id') ?? '') }
   }
-
-  const record = (c: Context<AppEnv>, realm: Realm, event: Omit<EventInput, 'realmId' | 'adminId' | 'ip'>) => recordAdminEvent(c, services, { ...event, realmId: realm.id })
 
   const back = (c: Context<AppEnv>, realm: Realm, org: Org, done: Done) => c.redirect(`${adminUrl.realm(realm.id).account(org.id)}?done=${done}`, 303)
 
@@ -131,10 +128,9 @@ export function adminAccountRoutes(services: Services) {
   app.post('/admin/realms/:id/accounts/:org_id/invitations/:nvt_id/revoke', async (c) => {
     const { realm, org } = await open(c)
     const id = c.req.param('nvt_id')
-    if (!(await services.invitations.revokeIn(realm, org, id, services.clock()))) {
+    if (!(await services.invitations.revokeIn(realm, org, id, adminActor(c), services.clock()))) {
       throw new AppError('not_found', 'That invitation was accepted or revoked meanwhile.')
     }
-    await record(c, realm, { type: 'invitation.org.revoked', orgId: org.id, data: { invitation_id: id } })
     return back(c, realm, org, 'revoked')
   })
 
