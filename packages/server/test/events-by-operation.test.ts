@@ -69,11 +69,16 @@ describe.each(DIALECTS)('the events each service operation records, on %s', (dia
     expect(rotation[0]!.data).toMatchObject({ via: 'cli' })
   })
 
-  it('a failed login records user.login.failed with the visitor’s address; a logout, session.deleted', async () => {
+  it('a failed login records user.login.failed with the visitor’s address; a new name, user.updated; a logout, session.deleted', async () => {
     const { user } = await person('operations-login@example.com')
     const failed = await recorded(realm.id, () => services().users.login(realm, user.email, 'not the password', { kind: 'visitor', ip: USER_IP }, now()))
     expect(types(failed)).toEqual(['user.login.failed'])
     expect(failed[0]).toMatchObject({ userId: user.id, ip: USER_IP, data: { email: user.email, reason: 'invalid' } })
+
+    const actor: Actor = { kind: 'user', userId: user.id, ip: USER_IP }
+    const renamed = await recorded(realm.id, () => services().users.updateNames(realm, user, 'Renamed', user.lastName ?? '', actor, now()))
+    expect(types(renamed)).toEqual(['user.updated'])
+    expect(renamed[0]).toMatchObject({ userId: user.id, ip: USER_IP, data: { changed: ['first_name'] } })
 
     const { session } = await services().sessions.logIn(realm, user, { previousSecret: undefined, userAgent: null, ip: USER_IP }, now())
     const loggedOut = await recorded(realm.id, () => services().sessions.logOut(session, { kind: 'user', userId: user.id, ip: USER_IP }, now()))

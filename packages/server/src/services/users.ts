@@ -99,7 +99,8 @@ export function userService(users: UserRepository, events: EventService) {
       return clean.length <= EMAIL_MAX ? users.byEmail(realm.id, clean) : Promise.resolve(null)
     },
 
-    async updateNames(realm: Realm, user: User, firstName: string, lastName: string, now: Date): Promise<Outcome<User>> {
+    /** Saves the user's names; records `user.updated` with the names that changed, naming `by`, when one did. */
+    async updateNames(realm: Realm, user: User, firstName: string, lastName: string, by: Actor, now: Date): Promise<Outcome<User>> {
       const required = realm.settings.name_field === 'required'
       const errors: FieldErrors = {}
       const first = textProblem(firstName, 'first name', required)
@@ -107,8 +108,11 @@ export function userService(users: UserRepository, events: EventService) {
       if (first) errors.first_name = first
       if (last) errors.last_name = last
       if (Object.keys(errors).length > 0) return { ok: false, errors }
-      await users.update(realm.id, user.id, { firstName: firstName || null, lastName: lastName || null }, now)
-      return { ok: true, value: { ...user, firstName: firstName || null, lastName: lastName || null, updatedAt: now } }
+      const names = { firstName: firstName || null, lastName: lastName || null }
+      await users.update(realm.id, user.id, names, now)
+      const changed = [names.firstName !== user.firstName ? 'first_name' : null, names.lastName !== user.lastName ? 'last_name' : null].filter((name) => name !== null)
+      if (changed.length > 0) await events.record(attribute(by, { type: 'user.updated', realmId: realm.id, userId: user.id, data: { changed } }), now)
+      return { ok: true, value: { ...user, ...names, updatedAt: now } }
     },
 
     /**
