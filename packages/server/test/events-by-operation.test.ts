@@ -185,7 +185,6 @@ const KNOWN = new Set([
   'routes/admin/session.tsx',
   'routes/admin/setup.tsx',
   'routes/admin/users.tsx',
-  'routes/hosted/email-undo.tsx',
   'routes/hosted/password-reset.tsx',
   'routes/hosted/profile.tsx',
   'routes/hosted/verify.tsx',
