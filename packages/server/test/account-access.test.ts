@@ -149,7 +149,7 @@ describe.each(DIALECTS)('who may see and change an account, on %s', (dialect) =>
 
   it('a manager in realm A means nothing in realm B: not their session, not their accounts', async () => {
     const services = server.booted.services
-    const other = await createRealm(services, 'Other', `http://${OTHER_HOST}`)
+    const other = await createRealm(services, 'Other', `http://${OTHER_HOST}`, { kind: 'cli' })
     await services.realms.updateSettings(other.id, applyAssignments(other.settings, SETTINGS), services.clock())
     const before = await snapshot()
 

@@ -15,7 +15,7 @@ describe.each(DIALECTS)('admin portal access on %s', (dialect) => {
 
   beforeAll(async () => {
     server = await startServer({ dialect, trustProxy: true, settings: [`login_urls=${APP}`] })
-    await createRealm(server.booted.services, 'Other', `http://${OTHER_HOST}`)
+    await createRealm(server.booted.services, 'Other', `http://${OTHER_HOST}`, { kind: 'cli' })
   })
   afterAll(() => server.close())
 

@@ -23,7 +23,7 @@ describe.each(DIALECTS)('admin portal accounts on %s', (dialect) => {
     if (!created.ok) throw new Error('admin not created')
     adminId = created.value.id
     realm = (await services().realms.byId(server.booted.realm.id))!
-    const otherRealm = await createRealm(services(), 'Other', 'http://login.other-accounts.test')
+    const otherRealm = await createRealm(services(), 'Other', 'http://login.other-accounts.test', { kind: 'cli' })
     const user = await services().signups.signup(otherRealm, { email: 'elsewhere@example.com', password: PASSWORD, firstName: '', lastName: '', username: '' }, new Date())
     if (!user.ok) throw new Error('user not created')
     const membership = await services().accounts.create(otherRealm, user.value.user, 'Elsewhere', new Date())

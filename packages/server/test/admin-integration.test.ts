@@ -82,7 +82,7 @@ describe.each(DIALECTS)('the admin Integration page on %s', (dialect) => {
   })
 
   it('keeps an HS256 secret out of the page until it is revealed', async () => {
-    const realm = await createRealm(services(), 'Shared secret', 'http://login.hs256.test')
+    const realm = await createRealm(services(), 'Shared secret', 'http://login.hs256.test', { kind: 'cli' })
     await services().realms.updateSettings(realm.id, applyAssignments(realm.settings, ['jwt_algo=hs256']), services().clock())
     const secret = await services().keys.appKey((await services().realms.byId(realm.id))!, services().clock()).catch(() => null)
 

@@ -43,7 +43,7 @@ describe.each(DIALECTS)('admin Mail page without SMTP (the outbox) on %s', (dial
 
   beforeAll(async () => {
     server = await startServer({ dialect, trustProxy: true, settings: [`login_urls=${APP}`] })
-    other = await createRealm(server.booted.services, 'Paged', 'http://login.paged.test')
+    other = await createRealm(server.booted.services, 'Paged', 'http://login.paged.test', { kind: 'cli' })
   })
   afterAll(() => server.close())
 

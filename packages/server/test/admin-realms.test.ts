@@ -22,7 +22,7 @@ describe.each(DIALECTS)('admin portal realms and keys on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer({ dialect, trustProxy: true, settings: [`login_urls=${APP}`] })
     await services().admins.create(EMAIL, PASSWORD, null, services().clock())
-    edited = await createRealm(services(), 'Edited', `http://${EDITED_HOST}`)
+    edited = await createRealm(services(), 'Edited', `http://${EDITED_HOST}`, { kind: 'cli' })
   })
   afterAll(() => server.close())
 

@@ -34,7 +34,7 @@ describe.each(DIALECTS)('admin portal users on %s', (dialect) => {
     if (!created.ok) throw new Error('admin not created')
     adminId = created.value.id
     realm = (await services().realms.byId(server.booted.realm.id))!
-    other = await createRealm(services(), 'Other', 'http://login.other-users.test')
+    other = await createRealm(services(), 'Other', 'http://login.other-users.test', { kind: 'cli' })
   })
   afterAll(async () => {
     await server.close()

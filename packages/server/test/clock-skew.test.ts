@@ -41,7 +41,7 @@ for (const dialect of DIALECTS) {
     it('signs with the newest published key when no key has started signing by its clock (303 with a token, not 500), and logs the skew once', async () => {
       // The process ahead switches the realm to HS256: the realm's only HS256 key signs from its (future) now.
       const realm = (await ahead.services.realms.byId(server.booted.realm.id))!
-      await updateRealmSettings(ahead.services, realm, applyAssignments(realm.settings, ['jwt_algo=hs256']), new Date(Date.now() + 2 * HOUR))
+      await updateRealmSettings(ahead.services, realm, applyAssignments(realm.settings, ['jwt_algo=hs256']), { actor: { kind: 'cli' }, changed: ['jwt_algo'] }, new Date(Date.now() + 2 * HOUR))
       await new Promise((resolve) => setTimeout(resolve, 1100)) // the server's key cache
 
       const first = await signUp(server, `behind-1-${dialect}@example.com`)

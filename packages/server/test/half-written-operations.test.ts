@@ -99,7 +99,7 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
     const to = email('invitee')
     const realm = (await server.booted.services.realms.byId(server.booted.realm.id))!
     const access = await server.booted.services.accountManagement.access(realm, (await server.booted.services.users.byId(realm, owner.userId))!, owner.orgId)
-    const sent = await server.booted.services.invitations.create(realm, access, (await server.booted.services.users.byId(realm, owner.userId))!, { email: to, permissions: [] }, new Date())
+    const sent = await server.booted.services.invitations.create(realm, access, (await server.booted.services.users.byId(realm, owner.userId))!, { email: to, permissions: [] }, { kind: 'user', userId: owner.userId, ip: null }, new Date())
     if (!sent.ok) throw new Error('invitation not created')
     const injected = await fault('memberships', `(select email from users where id = NEW.user_id) = '${to}'`)
     const before = await counts()
@@ -124,7 +124,7 @@ describe.each(DIALECTS)('a failure in the middle of a multi-row operation on %s'
     const realm = (await server.booted.services.realms.byId(server.booted.realm.id))!
     const ownerUser = (await server.booted.services.users.byId(realm, owner.userId))!
     const access = await server.booted.services.accountManagement.access(realm, ownerUser, owner.orgId)
-    const sent = await server.booted.services.invitations.create(realm, access, ownerUser, { email: invitee.email, permissions: [] }, new Date())
+    const sent = await server.booted.services.invitations.create(realm, access, ownerUser, { email: invitee.email, permissions: [] }, { kind: 'user', userId: owner.userId, ip: null }, new Date())
     if (!sent.ok) throw new Error('invitation not created')
     const injected = await fault('events', `NEW.event_type = 'invitation.org.accepted'`)
     const before = await counts()

@@ -16,7 +16,7 @@ describe.each(DIALECTS)('the root page and the icon on %s', (dialect) => {
 
   beforeAll(async () => {
     server = await startServer({ dialect, trustProxy: true })
-    await createRealm(server.booted.services, 'Widgets', `http://${WIDGETS}`)
+    await createRealm(server.booted.services, 'Widgets', `http://${WIDGETS}`, { kind: 'cli' })
   })
   afterAll(() => server.close())
 

@@ -80,7 +80,7 @@ describe.each(DIALECTS)('@airlock/express against the real server on %s', (diale
     const services = lr.booted.services
     const realm = (await services.realms.byId(lr.booted.realm.id))!
     const user = (await services.users.byEmail(realm, 'renewal@example.com'))!
-    await services.users.updateNames(realm, user, 'David', 'Smith', new Date())
+    await services.users.updateNames(realm, user, 'David', 'Smith', { kind: 'user', userId: user.id, ip: null }, new Date())
 
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 61 * 60_000)

@@ -162,7 +162,7 @@ describe.each(DIALECTS)('security mails on %s', (dialect) => {
   })
 
   it('an undo link can’t be used from another realm’s host', async () => {
-    await createRealm(server.booted.services, 'Other', 'http://login.undo-other.test')
+    await createRealm(server.booted.services, 'Other', 'http://login.undo-other.test', { kind: 'cli' })
     const owner = await signUp(server, 'undo-realm@example.com')
     const { undo } = await takeOver(owner.email, 'undo-realm@evil.test')
     const elsewhere = { 'x-forwarded-host': 'login.undo-other.test' }

@@ -10,9 +10,10 @@ import { createApp } from '../app.js'
 import { metricsApp } from '../metrics/app.js'
 import { adminAccountKey } from '../http/throttle.js'
 import { expiredRowsRepository } from '../db/repositories/expired-rows.js'
+import type { Actor } from '../domain/actor.js'
 import { applyAssignments } from '../domain/realm.js'
 import { outboxUrl } from '../services/outbox.js'
-import { createRealm, updateRealmSettings } from '../services/realms.js'
+import { createRealm, rotateRealmKey, updateRealmSettings } from '../services/realms.js'
 import { retentionService } from '../services/retention.js'
 import { loginCounters, throttleService } from '../services/throttle.js'
 
@@ -30,6 +31,9 @@ const USAGE = `Usage:
 Environment: PORT, AIRLOCK_DATA, DATABASE_URL, AIRLOCK_PUBLIC_URL, AIRLOCK_SECRET, AIRLOCK_SMTP_URL,
 AIRLOCK_MAIL_FROM, AIRLOCK_TRUST_PROXY, AIRLOCK_HOST, AIRLOCK_EVENT_RETENTION_DAYS, AIRLOCK_DATA_RETENTION_DAYS, AIRLOCK_SHUTDOWN_SECONDS,
 AIRLOCK_METRICS_ADDRESS, LOG_LEVEL.`
+
+/** Whoever runs the CLI: they own the server, and the log marks their changes `via: 'cli'`. */
+const CLI: Actor = { kind: 'cli' }
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -237,17 +241,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
       const realm = await realmFor(booted, values.realm)
       const settings = applyAssignments(realm.settings, rest)
       if (rest.length > 0) {
-        await updateRealmSettings(booted.services, realm, settings, booted.services.clock())
         const changed = [...new Set(rest.map((assignment) => assignment.split('=')[0]!))]
-        await booted.services.events.record({ type: 'admin.realm.updated', realmId: realm.id, data: { changed, via: 'cli' } }, booted.services.clock())
+        await updateRealmSettings(booted.services, realm, settings, { actor: CLI, changed }, booted.services.clock())
       }
       io.stdout.write(`${JSON.stringify(settings, null, 2)}\n`)
     } else if (command === 'realm' && sub === 'create') {
-      const realm = await createRealm(booted.services, values.name, values['loginrocket-url'])
-      await booted.services.events.record(
-        { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl, via: 'cli' } },
-        booted.services.clock(),
-      )
+      const realm = await createRealm(booted.services, values.name, values['loginrocket-url'], CLI)
       io.stdout.write(
         `${JSON.stringify({ realm_id: realm.id, loginrocket_url: realm.loginrocketUrl, jwt_key: await booted.services.keys.appKey(realm, booted.services.clock()) })}\n`,
       )
@@ -257,8 +256,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Running | void>
       await resetAdminPassword(booted, values.email, io)
     } else if (command === 'keys' && sub === 'rotate') {
       const realm = await realmFor(booted, values.realm)
-      const key = await booted.services.keys.rotate(realm, booted.services.clock())
-      await booted.services.events.record({ type: 'admin.realm.key.rotated', realmId: realm.id, data: { kid: key.id, via: 'cli' } }, booted.services.clock())
+      const key = await rotateRealmKey(booted.services, realm, CLI, booted.services.clock())
       io.stdout.write(`${JSON.stringify({ kid: key.id, published_at: key.createdAt, signs_from: key.signsFrom })}\n`)
     } else {
       throw new ConfigError(`"${positionals.join(' ')}"`, `is not a command.\n${USAGE}`)

@@ -3,7 +3,8 @@ import type { Member, Membership, Org, OrgSummary } from '../domain/account.js'
 import type { User } from '../domain/user.js'
 import { AppError } from '../errors/app-error.js'
 import { accountNameProblem } from './accounts.js'
-import { recordWithin } from './events.js'
+import { recordWithin, type EventService } from './events.js'
+import { attribute, type Actor, type UnattributedEvent } from '../domain/actor.js'
 import type { Realm } from '../domain/realm.js'
 import { OWNER, canManage, checkPermissions, isOwner, offeredPermissions } from '../domain/permissions.js'
 import { textProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
@@ -82,8 +83,16 @@ const ONLY_OWNER = 'This is the account’s only owner, and every account needs 
  * Managing one account: its name, its members' permissions, removing and leaving, closing. Every change of
  * permissions or membership runs with the account locked and checks, inside the lock, both who may make it
  * and that the account keeps at least one owner; so two owners demoting each other at once can't both win.
+ * Each change records its event, naming the actor: in the lock's transaction for a closing, right after the
+ * commit for the others (a lost event is logged, the change stands).
  */
-export function accountManagement(repo: AccountRepository) {
+export function accountManagement(repo: AccountRepository, events: EventService) {
+  const recorded = async <T>(outcome: Outcome<T>, actor: Actor, event: (value: T) => UnattributedEvent | null, now: Date): Promise<Outcome<T>> => {
+    const happened = outcome.ok ? event(outcome.value) : null
+    if (happened) await events.record(attribute(actor, happened), now)
+    return outcome
+  }
+
   return {
     /** The user's access to an account of this realm; unknown and closed accounts don't exist (404), others' are 403. */
     async access(realm: Realm, user: User, orgId: string): Promise<AccountAccess> {
@@ -102,17 +111,18 @@ export function accountManagement(repo: AccountRepository) {
       return repo.members(realm.id, org.id)
     },
 
-    async rename(realm: Realm, access: AccountAccess, name: string, now: Date): Promise<Outcome<null>> {
+    async rename(realm: Realm, access: AccountAccess, name: string, by: Actor, now: Date): Promise<Outcome<null>> {
       this.requireManager(access)
       const problem = accountNameProblem(name, true)
       if (problem) return fail({ account_name: problem })
       await repo.renameOrg(realm.id, access.org.id, name, now)
+      await events.record(attribute(by, { type: 'org.updated', realmId: realm.id, orgId: access.org.id, data: { changed: ['name'], name } }), now)
       return done
     },
 
-    /** Returns the membership as it was, for the event log. */
-    async setPermissions(realm: Realm, user: User, orgId: string, membershipId: string, chosen: string[], now: Date): Promise<Outcome<Membership>> {
-      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+    /** Returns the membership as it was. */
+    async setPermissions(realm: Realm, user: User, orgId: string, membershipId: string, chosen: string[], by: Actor, now: Date): Promise<Outcome<Membership>> {
+      const outcome = await repo.withLockedOrg(realm.id, orgId, async (trx, members, org): Promise<Outcome<Membership>> => {
         const actor = lockedActor(members, org, user.id, 'manager')
         const target = lockedTarget(members, membershipId)
         if (isOwner(target) && !isOwner(actor)) throw new AppError('forbidden', 'Only owners can change an owner’s permissions.')
@@ -124,11 +134,13 @@ export function accountManagement(repo: AccountRepository) {
         await repo.setPermissions(trx, target.id, checked.value, now)
         return { ok: true, value: target }
       })
+      const data = (before: Membership) => ({ membership_id: membershipId, permissions_before: before.permissions, permissions: chosen, by_user_id: user.id })
+      return recorded(outcome, by, (before) => ({ type: 'membership.updated', realmId: realm.id, userId: before.userId, orgId: before.orgId, data: data(before) }), now)
     },
 
-    /** Returns the removed membership, for the event log. */
-    async remove(realm: Realm, user: User, orgId: string, membershipId: string, now: Date): Promise<Outcome<Membership>> {
-      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+    /** Returns the removed membership. */
+    async remove(realm: Realm, user: User, orgId: string, membershipId: string, by: Actor, now: Date): Promise<Outcome<Membership>> {
+      const outcome = await repo.withLockedOrg(realm.id, orgId, async (trx, members, org): Promise<Outcome<Membership>> => {
         const actor = lockedActor(members, org, user.id, 'manager')
         const target = lockedTarget(members, membershipId)
         if (isOwner(target) && !isOwner(actor)) throw new AppError('forbidden', 'Only owners can remove an owner.')
@@ -138,11 +150,13 @@ export function accountManagement(repo: AccountRepository) {
         await repo.deleteMembership(trx, target.id)
         return { ok: true, value: target }
       })
+      const data = { membership_id: membershipId, reason: 'removed', by_user_id: user.id }
+      return recorded(outcome, by, (removed) => ({ type: 'membership.deleted', realmId: realm.id, userId: removed.userId, orgId: removed.orgId, data }), now)
     },
 
-    /** Returns the membership left, for the event log. */
-    async leave(realm: Realm, user: User, orgId: string): Promise<Outcome<Membership>> {
-      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+    /** Returns the membership left. */
+    async leave(realm: Realm, user: User, orgId: string, by: Actor, now: Date): Promise<Outcome<Membership>> {
+      const outcome = await repo.withLockedOrg(realm.id, orgId, async (trx, members, org): Promise<Outcome<Membership>> => {
         const actor = lockedActor(members, org, user.id, 'member')
         if (isOwner(actor) && ownerCount(members) === 1) {
           const advice =
@@ -156,16 +170,18 @@ export function accountManagement(repo: AccountRepository) {
         await repo.deleteMembership(trx, actor.id)
         return { ok: true, value: actor }
       })
+      const data = (left: Membership) => ({ membership_id: left.id, reason: 'left' })
+      return recorded(outcome, by, (left) => ({ type: 'membership.deleted', realmId: realm.id, userId: user.id, orgId: left.orgId, data: data(left) }), now)
     },
 
     /** Closes the account (owners, multi-user realms): it leaves every member's list and token. Its `org.closed` event is in the same transaction. */
-    async close(realm: Realm, user: User, orgId: string, confirmed: boolean, now: Date, ip: string | null): Promise<Outcome<null>> {
+    async close(realm: Realm, user: User, orgId: string, confirmed: boolean, by: Actor, now: Date): Promise<Outcome<null>> {
       if (realm.settings.org_mode !== 'multi_user') throw new AppError('forbidden', 'Personal accounts can’t be closed.')
       if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this account should be closed.' })
       return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
         lockedActor(members, org, user.id, 'owner')
         await repo.setOrgState(realm.id, orgId, 'closed', now, trx)
-        await recordWithin(trx, [{ type: 'org.closed', realmId: realm.id, userId: user.id, orgId, ip }], now)
+        await recordWithin(trx, [attribute(by, { type: 'org.closed', realmId: realm.id, userId: user.id, orgId })], now)
         return done
       })
     },
@@ -186,19 +202,21 @@ export function accountManagement(repo: AccountRepository) {
       return org
     },
 
-    async renameAsAdmin(realm: Realm, orgId: string, name: string, now: Date): Promise<Outcome<{ before: string; after: string }>> {
+    async renameAsAdmin(realm: Realm, orgId: string, name: string, by: Actor, now: Date): Promise<Outcome<{ before: string; after: string }>> {
       const problem = accountNameProblem(name, true)
       if (problem) return fail({ account_name: problem })
-      return repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
+      const outcome = await repo.withLockedOrg(realm.id, orgId, async (trx, _members, org): Promise<Outcome<{ before: string; after: string }>> => {
         if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
         if (org.name !== name) await repo.renameOrg(realm.id, org.id, name, now, trx)
         return { ok: true, value: { before: org.name, after: name } }
       })
+      return recorded(outcome, by, ({ before, after }) =>
+        before === after ? null : { type: 'org.updated', realmId: realm.id, orgId, data: { changed: ['name'], name: after, name_before: before } }, now)
     },
 
     /** Offers what an owner's form offers (ar:owner, ar:admin, the realm's permissions, the member's own). */
-    async setPermissionsAsAdmin(realm: Realm, orgId: string, membershipId: string, chosen: string[], now: Date): Promise<Outcome<{ membership: Membership; after: string[] }>> {
-      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+    async setPermissionsAsAdmin(realm: Realm, orgId: string, membershipId: string, chosen: string[], by: Actor, now: Date): Promise<Outcome<{ membership: Membership; after: string[] }>> {
+      const outcome = await repo.withLockedOrg(realm.id, orgId, async (trx, members, org): Promise<Outcome<{ membership: Membership; after: string[] }>> => {
         if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
         const target = lockedTarget(members, membershipId)
         const checked = checkPermissions(chosen, offeredPermissions(realm, true, target.permissions))
@@ -207,10 +225,14 @@ export function accountManagement(repo: AccountRepository) {
         await repo.setPermissions(trx, target.id, checked.value, now)
         return { ok: true, value: { membership: target, after: checked.value } }
       })
+      return recorded(outcome, by, ({ membership, after }) =>
+        JSON.stringify(membership.permissions) === JSON.stringify(after)
+          ? null
+          : { type: 'membership.updated', realmId: realm.id, userId: membership.userId, orgId, data: { membership_id: membership.id, permissions_before: membership.permissions, permissions: after } }, now)
     },
 
-    async removeAsAdmin(realm: Realm, orgId: string, membershipId: string, confirmed: boolean): Promise<Outcome<Membership>> {
-      return repo.withLockedOrg(realm.id, orgId, async (trx, members, org) => {
+    async removeAsAdmin(realm: Realm, orgId: string, membershipId: string, confirmed: boolean, by: Actor, now: Date): Promise<Outcome<Membership>> {
+      const outcome = await repo.withLockedOrg(realm.id, orgId, async (trx, members, org): Promise<Outcome<Membership>> => {
         if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
         const target = lockedTarget(members, membershipId)
         if (!confirmed) return fail({ confirm: 'Tick the box to confirm that this member should be removed.' })
@@ -218,14 +240,16 @@ export function accountManagement(repo: AccountRepository) {
         await repo.deleteMembership(trx, target.id)
         return { ok: true, value: target }
       })
+      return recorded(outcome, by, (removed) =>
+        ({ type: 'membership.deleted', realmId: realm.id, userId: removed.userId, orgId, data: { membership_id: removed.id, reason: 'removed', permissions: removed.permissions } }), now)
     },
 
     /**
      * Closes an account as its owners can (multi-user realms): it leaves its members' lists and their tokens at
-     * the next renewal. `changed` is false when it was closed already. Its `org.closed` event, with the admin `by`
-     * names, is in the same transaction.
+     * the next renewal. `changed` is false when it was closed already. Its `org.closed` event, naming `by`, is in the
+     * same transaction.
      */
-    async closeAsAdmin(realm: Realm, orgId: string, confirmed: boolean, now: Date, by: { adminId: string; ip: string | null }): Promise<Outcome<{ changed: boolean }>> {
+    async closeAsAdmin(realm: Realm, orgId: string, confirmed: boolean, by: Actor, now: Date): Promise<Outcome<{ changed: boolean }>> {
       if (realm.settings.org_mode !== 'multi_user') {
         throw new AppError('forbidden', 'Accounts in this realm are personal: a user without one gets a new one at their next login.')
       }
@@ -234,19 +258,21 @@ export function accountManagement(repo: AccountRepository) {
         if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
         if (org.state === 'active') {
           await repo.setOrgState(realm.id, org.id, 'closed', now, trx)
-          await recordWithin(trx, [{ type: 'org.closed', realmId: realm.id, orgId: org.id, ...by }], now)
+          await recordWithin(trx, [attribute(by, { type: 'org.closed', realmId: realm.id, orgId: org.id })], now)
         }
         return { ok: true, value: { changed: org.state === 'active' } }
       })
     },
 
     /** Opens a closed account again, with its members as they were; false when it was open already. */
-    async reopenAsAdmin(realm: Realm, orgId: string, now: Date): Promise<boolean> {
-      return repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
+    async reopenAsAdmin(realm: Realm, orgId: string, by: Actor, now: Date): Promise<boolean> {
+      const reopened = await repo.withLockedOrg(realm.id, orgId, async (trx, _members, org) => {
         if (!org) throw new AppError('not_found', NO_ACCOUNT_HERE)
         if (org.state === 'closed') await repo.setOrgState(realm.id, org.id, 'active', now, trx)
         return org.state === 'closed'
       })
+      if (reopened) await events.record(attribute(by, { type: 'org.reopened', realmId: realm.id, orgId }), now)
+      return reopened
     },
   }
 }

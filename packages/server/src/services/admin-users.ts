@@ -1,10 +1,16 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { inTransaction } from '../db/transaction.js'
+import { attribute, type Actor } from '../domain/actor.js'
+import { isOwner } from '../domain/permissions.js'
 import type { Realm } from '../domain/realm.js'
 import type { SessionRepository } from '../db/repositories/sessions.js'
 import type { SessionDetails } from '../domain/session.js'
-import type { UserRepository } from '../db/repositories/users.js'
+import { userRepository, type UserRepository } from '../db/repositories/users.js'
 import { normalizeEmail, type User, type UserChanges } from '../domain/user.js'
 import type { ChangedBy, CredentialService } from './credentials.js'
-import { recordWithin } from './events.js'
+import { recordWithin, type EventService } from './events.js'
+import type { EventInput } from '../domain/event.js'
 import { cleanEmail, emailProblem, textProblem, usernameProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
 export const USERS_PER_PAGE = 50
@@ -55,7 +61,28 @@ function canonicalLocale(value: string): string | null {
  * What the admin portal does to a realm's users beyond the LoginRocket pages: search, edits with the signup
  * rules, disabling (which ends their sessions), revoking sessions and deleting.
  */
-export function adminUserService(users: UserRepository, sessions: SessionRepository, credentials: CredentialService) {
+/** The accounts others share of which `userId` is the only owner: those an account-wide change must not orphan. */
+function soleOwnerships(userId: string, memberships: { orgId: string; userId: string; permissions: string[] }[]): string[] {
+  const owned = memberships.filter((m) => m.userId === userId && isOwner(m)).map((m) => m.orgId)
+  return owned.filter((orgId) => {
+    const others = memberships.filter((m) => m.orgId === orgId && m.userId !== userId)
+    return others.length > 0 && !others.some(isOwner)
+  })
+}
+
+/** The credential changes' view of an actor: the address, and the admin when one did it. */
+const changedBy = (actor: Actor): ChangedBy => ({ ip: 'ip' in actor ? actor.ip : null, adminId: actor.kind === 'admin' ? actor.adminId : undefined })
+
+/**
+ * The portal's users: search, edit, disable, sessions, delete. Each change records its events naming the actor,
+ * right after the write (a deletion, in its transaction).
+ */
+export function adminUserService(db: Kysely<Database>, users: UserRepository, sessions: SessionRepository, credentials: CredentialService, events: EventService) {
+  const record = async (actor: Actor, realm: Realm, user: User, happened: Pick<EventInput, 'type' | 'sessionId' | 'data'>[], now: Date) => {
+    for (const event of happened) await events.record(attribute(actor, { ...event, realmId: realm.id, userId: user.id }), now)
+  }
+  const sessionsEnded = (ids: string[]) => ids.map((sessionId) => ({ type: 'session.deleted' as const, sessionId, data: { reason: 'admin' } }))
+
   return {
     async search(realm: Realm, rawQuery: string, page: number): Promise<UserSearch> {
       // Control characters can't be in what we search (and PostgreSQL refuses NUL).
@@ -74,7 +101,7 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
      * email and username unique in the realm. A new address (not just a change of case) is unconfirmed, and is a
      * change of credentials: the user's links stop working and their sessions end. Returns the changed fields' names.
      */
-    async update(realm: Realm, user: User, input: UserEdit, by: ChangedBy, now: Date): Promise<Outcome<{ user: User; changed: string[] }>> {
+    async update(realm: Realm, user: User, input: UserEdit, actor: Actor, now: Date): Promise<Outcome<{ user: User; changed: string[] }>> {
       const { name_field: nameField, username_field: usernameField } = realm.settings
       const errors: FieldErrors = {}
       const email = cleanEmail(input.email)
@@ -127,7 +154,7 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
       if (changed.length === 0) return { ok: true, value: { user, changed } }
 
       try {
-        if (newAddress) await credentials.changeEmail(realm, user, { ...changes, email }, by, now)
+        if (newAddress) await credentials.changeEmail(realm, user, { ...changes, email }, changedBy(actor), now)
         else await users.update(realm.id, user.id, changes, now)
       } catch (error) {
         // Another change took the address or username meanwhile: the unique indexes decide.
@@ -137,13 +164,17 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
         if (Object.keys(clash).length > 0) return { ok: false, errors: clash }
         throw error
       }
+      await record(actor, realm, user, [{ type: 'user.updated', data: { changed } }], now)
       return { ok: true, value: { user: { ...user, ...changes, updatedAt: now }, changed } }
     },
 
     /** Disables or enables a user; disabling ends their live sessions (returned), so their apps log them out at the next renewal. */
-    async setState(realm: Realm, user: User, state: User['state'], now: Date): Promise<string[]> {
+    async setState(realm: Realm, user: User, state: User['state'], actor: Actor, now: Date): Promise<string[]> {
       if (state !== user.state) await users.update(realm.id, user.id, { state }, now)
-      return state === 'inactive' ? sessions.endAllForUser(realm.id, user.id, now) : []
+      const ended = state === 'inactive' ? await sessions.endAllForUser(realm.id, user.id, now) : []
+      const changed = state === user.state ? [] : [{ type: 'user.updated' as const, data: { changed: ['state'], state } }]
+      await record(actor, realm, user, [...changed, ...sessionsEnded(ended)], now)
+      return ended
     },
 
     liveSessions(realm: Realm, user: User, now: Date): Promise<SessionDetails[]> {
@@ -151,16 +182,19 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
     },
 
     /** Ends one of the user's live sessions; false when it isn't one (unknown, another user's, already ended). */
-    async revokeSession(realm: Realm, user: User, sessionId: string, now: Date): Promise<boolean> {
+    async revokeSession(realm: Realm, user: User, sessionId: string, actor: Actor, now: Date): Promise<boolean> {
       const session = sessionId.length <= 100 ? await sessions.liveById(realm.id, sessionId, now) : null
       if (!session || session.userId !== user.id) return false
       await sessions.end(realm.id, session.id, now)
+      await record(actor, realm, user, sessionsEnded([session.id]), now)
       return true
     },
 
     /** Ends every live session of the user; returns their ids. */
-    revokeAll(realm: Realm, user: User, now: Date): Promise<string[]> {
-      return sessions.endAllForUser(realm.id, user.id, now)
+    async revokeAll(realm: Realm, user: User, actor: Actor, now: Date): Promise<string[]> {
+      const ended = await sessions.endAllForUser(realm.id, user.id, now)
+      await record(actor, realm, user, sessionsEnded(ended), now)
+      return ended
     },
 
     /** True when `typed` is the user's email (as emails compare), the delete form's confirmation. */
@@ -169,13 +203,20 @@ export function adminUserService(users: UserRepository, sessions: SessionReposit
     },
 
     /**
-     * Deletes the user and what only they hold (see `deleteWithData`), with the `user.deleted` event naming the
-     * admin `by`, in one transaction; null when they were gone already.
+     * Deletes the user and what only they hold (see `deleteWithData`), with the `user.deleted` event naming who did
+     * it, in one transaction; null when they were gone already. Every account keeps an owner: refused, naming the
+     * accounts, while they are the only owner of an account others share.
      */
-    remove(realm: Realm, user: User, by: { adminId: string; ip: string | null }, now: Date): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
-      return users.deleteWithData(realm.id, user.id, (trx, deletedOrgIds) =>
-        recordWithin(trx, [{ type: 'user.deleted', realmId: realm.id, userId: user.id, ...by, data: { email: user.email, deleted_accounts: deletedOrgIds } }], now),
-      )
+    remove(realm: Realm, user: User, actor: Actor, now: Date): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
+      return inTransaction(db, async (trx) => {
+        const ownerOfOrgIds = soleOwnerships(user.id, await userRepository(trx).membershipsSharedWith(realm.id, user.id))
+        if (ownerOfOrgIds.length > 0) return { ownerOfOrgIds }
+        const removed = await userRepository(trx).deleteWithData(realm.id, user.id)
+        if (!removed) return null
+        const event = { type: 'user.deleted', realmId: realm.id, userId: user.id, data: { email: user.email, deleted_accounts: removed.deletedOrgIds } } as const
+        await recordWithin(trx, [attribute(actor, event)], now)
+        return removed
+      })
     },
   }
 }

@@ -105,7 +105,7 @@ export function credentialService(deps: CredentialDeps) {
      * Uses an undo link: the former address comes back (confirmed: its owner opened the link), unless another
      * account took it meanwhile; either way every session ends and every link dies but older undo links (after
      * two changes, the first address has the better claim). When the address came back, a fresh reset link lets
-     * its owner choose a new password at once.
+     * its owner choose a new password at once. The address put back is recorded (`user.updated`, `via: 'undo'`).
      */
     async undoEmailChange(realm: Realm, secret: string, by: ChangedBy, now: Date): Promise<UndoOutcome> {
       const found = await this.peekUndo(realm, secret, now)
@@ -125,6 +125,8 @@ export function credentialService(deps: CredentialDeps) {
       await changed(realm, user.id, 'email_change_undone', by, now, createdAt)
       if (!restored) return { ok: false, reason: 'taken', user, email }
       const resetSecret = await deps.links.create('password_reset', { realmId: realm.id, userId: user.id, email }, now)
+      const data = { changed: ['email'], email, via: 'undo', other_sessions: 'ended', links: 'voided' }
+      await deps.events.record({ type: 'user.updated', realmId: realm.id, userId: user.id, ip: by.ip, adminId: by.adminId, data }, now)
       return { ok: true, user: { ...user, email, emailVerifiedAt: now, updatedAt: now }, email, resetSecret }
     },
   }

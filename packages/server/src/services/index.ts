@@ -61,7 +61,7 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
   const mailer = createMailer({ smtpUrl, from: mailFrom ?? `Airlock <no-reply@${new URL(publicUrl).hostname}>`, mails, logger, metrics, clock })
   /** A realm's LoginRocket URL: its own, or the server's public URL for the default realm. */
   const loginrocketUrlOf = (realm: { loginrocketUrl: string | null }) => realm.loginrocketUrl ?? publicUrl
-  const usersService = userService(users)
+  const usersService = userService(users, events)
   const credentials = credentialService({ db: kysely, users, links, events, mailer, logger, loginrocketUrlOf })
   return {
     db,
@@ -72,13 +72,13 @@ export function createServices({ db, box, logger, publicUrl, smtpUrl, mailFrom, 
     realms,
     keys,
     accounts,
-    accountManagement: accountManagement(accountRepo),
-    invitations: invitationService(invitationRepository(kysely), accountRepo),
+    accountManagement: accountManagement(accountRepo, events),
+    invitations: invitationService(invitationRepository(kysely), accountRepo, events),
     tokens: tokenService(keys, accounts),
-    sessions: sessionService({ db: kysely, metrics }),
+    sessions: sessionService({ db: kysely, metrics, events }),
     users: usersService,
-    signups: signupService(db, usersService, metrics),
-    adminUsers: adminUserService(users, sessions, credentials),
+    signups: signupService(db, usersService, metrics, events),
+    adminUsers: adminUserService(kysely, users, sessions, credentials, events),
     credentials,
     links,
     events,

@@ -1,4 +1,6 @@
 import { hashSecret, newId, newSecret } from '../crypto/ids.js'
+import { attribute, type Actor } from '../domain/actor.js'
+import type { EventService } from './events.js'
 import type { AccountRepository } from '../db/repositories/accounts.js'
 import type { MembershipWithOrg, Org } from '../domain/account.js'
 import type { InvitationRepository } from '../db/repositories/invitations.js'
@@ -55,7 +57,7 @@ export const sharesAccounts = (realm: Realm): boolean => realm.settings.org_mode
  * bits, stored hashed) that works for 30 days; sending again replaces the link, revoking voids it. Accepting
  * adds the membership with the invitation's permissions, with the account locked like every membership change.
  */
-export function invitationService(invitations: InvitationRepository, accounts: AccountRepository) {
+export function invitationService(invitations: InvitationRepository, accounts: AccountRepository, events: EventService) {
   async function find(realm: Realm, secret: string | undefined, now: Date): Promise<FoundInvitation | null> {
     if (!secret || secret.length > 100) return null
     const invitation = await invitations.byTokenHash(hashSecret(secret))
@@ -79,7 +81,8 @@ export function invitationService(invitations: InvitationRepository, accounts: A
       return invitations.openOf(realm.id, org.id)
     },
 
-    async create(realm: Realm, access: AccountAccess, inviter: User, input: { email: string; permissions: string[] }, now: Date): Promise<Outcome<SentInvitation>> {
+    /** Records `invitation.org.created`, naming `by`. */
+    async create(realm: Realm, access: AccountAccess, inviter: User, input: { email: string; permissions: string[] }, by: Actor, now: Date): Promise<Outcome<SentInvitation>> {
       requireInviting(realm, access)
       const unconfirmed = inviterProblem(realm, inviter)
       if (unconfirmed) return { ok: false, errors: { email: unconfirmed } }
@@ -110,6 +113,8 @@ export function invitationService(invitations: InvitationRepository, accounts: A
         revokedAt: null,
       }
       await invitations.insert(invitation, hashSecret(secret))
+      const data = { invitation_id: invitation.id, email: invitation.email, permissions: invitation.permissions }
+      await events.record(attribute(by, { type: 'invitation.org.created', realmId: realm.id, userId: inviter.id, orgId: access.org.id, data }), now)
       return { ok: true, value: { invitation, secret } }
     },
 
@@ -126,14 +131,19 @@ export function invitationService(invitations: InvitationRepository, accounts: A
     },
 
     /** Voids an open invitation, for the account's owners and admins; false when it isn't open. */
-    async revoke(realm: Realm, access: AccountAccess, id: string, now: Date): Promise<boolean> {
+    async revoke(realm: Realm, access: AccountAccess, id: string, by: Actor, now: Date): Promise<boolean> {
       if (!access.manager) throw new AppError('forbidden', 'Only the account’s owners and admins can do that.')
-      return this.revokeIn(realm, access.org, id, now)
+      return this.revokeIn(realm, access.org, id, by, now)
     },
 
-    /** Voids an open invitation of the account, with no check of who asks (the admin portal's); false when it isn't open. */
-    async revokeIn(realm: Realm, org: Pick<Org, 'id'>, id: string, now: Date): Promise<boolean> {
-      return id.length <= 100 && invitations.revoke(realm.id, org.id, id, now)
+    /**
+     * Voids an open invitation of the account, with no check of who asks (the admin portal's); false when it isn't
+     * open. Records `invitation.org.revoked`, naming `by`.
+     */
+    async revokeIn(realm: Realm, org: Pick<Org, 'id'>, id: string, by: Actor, now: Date): Promise<boolean> {
+      if (id.length > 100 || !(await invitations.revoke(realm.id, org.id, id, now))) return false
+      await events.record(attribute(by, { type: 'invitation.org.revoked', realmId: realm.id, orgId: org.id, data: { invitation_id: id } }), now)
+      return true
     },
 
     /**

@@ -9,12 +9,15 @@ import type { Database } from '../db/schema.js'
 import { inTransaction } from '../db/transaction.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { EventInput } from '../domain/event.js'
-import { recordWithin } from './events.js'
+import { recordWithin, type EventService } from './events.js'
+import { attribute, type Actor } from '../domain/actor.js'
 
 export interface SessionDeps {
   db: Kysely<Database>
   /** Counts the logins, once they are committed. */
   metrics: Metrics
+  /** Where a logout is recorded. */
+  events: EventService
 }
 
 /** Where a login comes from: the browser's current session secret (replaced), its user agent and address. */
@@ -25,7 +28,7 @@ export interface LoginClient {
 }
 
 /** LoginRocket sessions: the browser holds a random secret; the server keeps its hash and the session record. */
-export function sessionService({ db, metrics }: SessionDeps) {
+export function sessionService({ db, metrics, events }: SessionDeps) {
   const repo = sessionRepository(db)
 
   /** The live session a browser's secret opens, or null. */
@@ -76,8 +79,11 @@ export function sessionService({ db, metrics }: SessionDeps) {
       return repo.liveById(realm.id, id, now)
     },
 
-    end(session: LoginSession, now: Date): Promise<void> {
-      return repo.end(session.realmId, session.id, now)
+    /** Ends the browser's session at its user's request (logout) and records it. */
+    async logOut(session: LoginSession, actor: Actor, now: Date): Promise<void> {
+      await repo.end(session.realmId, session.id, now)
+      const event = { type: 'session.deleted', realmId: session.realmId, userId: session.userId, sessionId: session.id, data: { reason: 'logout' } } as const
+      await events.record(attribute(actor, event), now)
     },
   }
 }

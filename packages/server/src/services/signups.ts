@@ -10,7 +10,7 @@ import type { Database } from '../db/schema.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { inTransaction } from '../db/transaction.js'
 import { accountService, personalAccountName } from './accounts.js'
-import { recordWithin } from './events.js'
+import { recordWithin, type EventService } from './events.js'
 import { invitationService, type AcceptOutcome } from './invitations.js'
 import { linkService } from './links.js'
 import { EMAIL_TAKEN, type SignupInput, type UserService } from './users.js'
@@ -38,7 +38,7 @@ export interface SignupOptions {
  * transaction opens, so SQLite's one writer is never held for a hash; the session follows the commit (a crash
  * in between leaves a user who can log in), and so does the mail (a user can ask for another link).
  */
-export function signupService(db: Db, users: UserService, metrics: Metrics) {
+export function signupService(db: Db, users: UserService, metrics: Metrics, events: EventService) {
   /** The services a signup uses, over its transaction. */
   function over(trx: Kysely<Database>) {
     const accounts = accountRepository(trx, db.dialect)
@@ -46,7 +46,7 @@ export function signupService(db: Db, users: UserService, metrics: Metrics) {
       users: userRepository(trx),
       accounts: accountService(accounts),
       links: linkService(oneTimeTokenRepository(trx)),
-      invitations: invitationService(invitationRepository(trx), accounts),
+      invitations: invitationService(invitationRepository(trx), accounts, events),
     }
   }
 

@@ -2,6 +2,8 @@ import { newId } from '../crypto/ids.js'
 import type { Realm } from '../domain/realm.js'
 import type { UserRepository } from '../db/repositories/users.js'
 import type { NewUser, User } from '../domain/user.js'
+import { attribute, type Actor } from '../domain/actor.js'
+import type { EventService } from './events.js'
 import { checkPassword, hashPassword, passwordProblem, PASSWORD_MAX } from './passwords.js'
 import { cleanEmail, emailProblem, EMAIL_MAX, textProblem, usernameProblem, type FieldErrors, type Outcome } from '../domain/validation.js'
 
@@ -18,7 +20,18 @@ export interface SignupInput {
 /** A failure names the user the email belongs to, if any, for the event log only: the page says the same either way. */
 export type LoginOutcome = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'inactive'; userId: string | null }
 
-export function userService(users: UserRepository) {
+/** Checks a password. Unknown emails cost a hash too, so the two failures look and take the same. */
+async function checkCredentials(users: UserRepository, realm: Realm, rawEmail: string, password: string): Promise<LoginOutcome> {
+  const email = cleanEmail(rawEmail)
+  const user = email.length <= EMAIL_MAX ? await users.byEmail(realm.id, email) : null
+  const ok = await checkPassword(user?.passwordHash ?? null, password.length <= PASSWORD_MAX ? password : '')
+  if (!ok || !user || password.length > PASSWORD_MAX) return { ok: false, reason: 'invalid', userId: user?.id ?? null }
+  if (user.state !== 'active') return { ok: false, reason: 'inactive', userId: user.id }
+  return { ok: true, user }
+}
+
+export function userService(users: UserRepository, events: EventService) {
+
   return {
     /**
      * Checks the signup form and hashes its password (before any transaction opens: a hash takes a while), giving
@@ -64,14 +77,17 @@ export function userService(users: UserRepository) {
       }
     },
 
-    /** Checks a password. Unknown emails cost a hash too, so the two failures look and take the same. */
-    async login(realm: Realm, rawEmail: string, password: string, now: Date): Promise<LoginOutcome> {
-      const email = cleanEmail(rawEmail)
-      const user = email.length <= EMAIL_MAX ? await users.byEmail(realm.id, email) : null
-      const ok = await checkPassword(user?.passwordHash ?? null, password.length <= PASSWORD_MAX ? password : '')
-      if (!ok || !user || password.length > PASSWORD_MAX) return { ok: false, reason: 'invalid', userId: user?.id ?? null }
-      if (user.state !== 'active') return { ok: false, reason: 'inactive', userId: user.id }
-      return { ok: true, user }
+    /**
+     * Checks a password. Unknown emails cost a hash too, so the two failures look and take the same; a failure is
+     * recorded (`user.login.failed`, with the email as typed, cut short) for unknown emails too, for the same reason.
+     */
+    async login(realm: Realm, rawEmail: string, password: string, actor: Actor, now: Date): Promise<LoginOutcome> {
+      const outcome = await checkCredentials(users, realm, rawEmail, password)
+      if (!outcome.ok) {
+        const data = { email: rawEmail.slice(0, 200), reason: outcome.reason }
+        await events.record(attribute(actor, { type: 'user.login.failed', realmId: realm.id, userId: outcome.userId, data }), now)
+      }
+      return outcome
     },
 
     byId(realm: Realm, id: string): Promise<User | null> {
@@ -83,7 +99,8 @@ export function userService(users: UserRepository) {
       return clean.length <= EMAIL_MAX ? users.byEmail(realm.id, clean) : Promise.resolve(null)
     },
 
-    async updateNames(realm: Realm, user: User, firstName: string, lastName: string, now: Date): Promise<Outcome<User>> {
+    /** Saves the user's names; records `user.updated` with the names that changed, naming `by`, when one did. */
+    async updateNames(realm: Realm, user: User, firstName: string, lastName: string, by: Actor, now: Date): Promise<Outcome<User>> {
       const required = realm.settings.name_field === 'required'
       const errors: FieldErrors = {}
       const first = textProblem(firstName, 'first name', required)
@@ -91,8 +108,11 @@ export function userService(users: UserRepository) {
       if (first) errors.first_name = first
       if (last) errors.last_name = last
       if (Object.keys(errors).length > 0) return { ok: false, errors }
-      await users.update(realm.id, user.id, { firstName: firstName || null, lastName: lastName || null }, now)
-      return { ok: true, value: { ...user, firstName: firstName || null, lastName: lastName || null, updatedAt: now } }
+      const names = { firstName: firstName || null, lastName: lastName || null }
+      await users.update(realm.id, user.id, names, now)
+      const changed = [names.firstName !== user.firstName ? 'first_name' : null, names.lastName !== user.lastName ? 'last_name' : null].filter((name) => name !== null)
+      if (changed.length > 0) await events.record(attribute(by, { type: 'user.updated', realmId: realm.id, userId: user.id, data: { changed } }), now)
+      return { ok: true, value: { ...user, ...names, updatedAt: now } }
     },
 
     /**

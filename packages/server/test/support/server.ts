@@ -93,7 +93,8 @@ export async function startServer({
     async settings(...assignments) {
       const { services } = booted
       const realm = (await services.realms.byId(booted.realm.id))!
-      await updateRealmSettings(services, realm, applyAssignments(realm.settings, assignments), services.clock())
+      const changed = assignments.map((assignment) => assignment.split('=')[0]!)
+      await updateRealmSettings(services, realm, applyAssignments(realm.settings, assignments), { actor: { kind: 'cli' }, changed }, services.clock())
     },
     async close() {
       server.closeAllConnections()

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type SqlBool, type Updateable } from
 import { fromDbTime, toDbTime } from '../convert.js'
 import { membershipPermissions, userCustom } from '../json-column.js'
 import type { Database, UserTable } from '../schema.js'
+import { inTransaction } from '../transaction.js'
 import { normalizeEmail, normalizeUsername, type NewUser, type User, type UserChanges } from '../../domain/user.js'
 
 function toUser(row: Selectable<UserTable>): User {
@@ -130,31 +131,25 @@ export function userRepository(db: Kysely<Database>) {
       return { users: rows.map(toUser), total: Number(count.n) }
     },
 
+    /** Every membership of the accounts the user belongs to, theirs included: who else holds each account, and how. */
+    async membershipsSharedWith(realmId: string, id: string): Promise<{ orgId: string; userId: string; permissions: string[] }[]> {
+      const held = db.selectFrom('memberships').select('org_id').where('realm_id', '=', realmId).where('user_id', '=', id)
+      const rows = await db.selectFrom('memberships').select(['id', 'org_id', 'user_id', 'permissions']).where('org_id', 'in', held).execute()
+      return rows.map((row) => ({ orgId: row.org_id, userId: row.user_id, permissions: membershipPermissions.read(row.permissions, row.id) }))
+    },
+
     /**
      * Deletes a user with everything that is only theirs: sessions, one-time links, memberships, and the accounts
      * that this leaves without members (with those accounts' invitations). Invitations they sent stay valid,
      * without an inviter. Events stay (they are the log). Returns the deleted accounts' ids, or null when there
-     * was no such user. `also` runs last in the same transaction (the event that records it).
+     * was no such user. Joins the transaction `db` is in, if any.
      */
-    async deleteWithData(
-      realmId: string,
-      id: string,
-      also: (trx: Kysely<Database>, deletedOrgIds: string[]) => Promise<void> = async () => {},
-    ): Promise<{ deletedOrgIds: string[] } | { ownerOfOrgIds: string[] } | null> {
-      return db.transaction().execute(async (trx) => {
+    async deleteWithData(realmId: string, id: string): Promise<{ deletedOrgIds: string[] } | null> {
+      return inTransaction(db, async (trx) => {
         const user = await trx.selectFrom('users').select('id').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst()
         if (!user) return null
-        const held = await trx.selectFrom('memberships').select(['id', 'org_id', 'permissions']).where('realm_id', '=', realmId).where('user_id', '=', id).execute()
+        const held = await trx.selectFrom('memberships').select('org_id').where('realm_id', '=', realmId).where('user_id', '=', id).execute()
         const orgIds = held.map((row) => row.org_id)
-        // Every account keeps an owner: not deleted while they are the only owner of an account others share.
-        const owned = held.filter((row) => membershipPermissions.read(row.permissions, row.id).includes('ar:owner')).map((row) => row.org_id)
-        if (owned.length > 0) {
-          const others = await trx.selectFrom('memberships').select(['id', 'org_id', 'permissions']).where('org_id', 'in', owned).where('user_id', '!=', id).execute()
-          const ownerOfOrgIds = owned.filter(
-            (orgId) => others.some((m) => m.org_id === orgId) && !others.some((m) => m.org_id === orgId && membershipPermissions.read(m.permissions, m.id).includes('ar:owner')),
-          )
-          if (ownerOfOrgIds.length > 0) return { ownerOfOrgIds }
-        }
         await trx.deleteFrom('sessions').where('realm_id', '=', realmId).where('user_id', '=', id).execute()
         await trx.deleteFrom('one_time_tokens').where('user_id', '=', id).execute()
         await trx.deleteFrom('memberships').where('realm_id', '=', realmId).where('user_id', '=', id).execute()
@@ -171,7 +166,6 @@ export function userRepository(db: Kysely<Database>) {
           await trx.deleteFrom('orgs').where('realm_id', '=', realmId).where('id', 'in', deletedOrgIds).execute()
         }
         await trx.deleteFrom('users').where('realm_id', '=', realmId).where('id', '=', id).execute()
-        await also(trx, deletedOrgIds)
         return { deletedOrgIds }
       })
     },

@@ -3,9 +3,8 @@ import type { Org } from '../../domain/account.js'
 import type { Realm } from '../../domain/realm.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
-import { recordAdminEvent } from '../../http/events.js'
+import { adminActor } from '../../http/events.js'
 import { checkAccountQuery } from '../../services/account-management.js'
-import type { EventInput } from '../../domain/event.js'
 import type { Services } from '../../services/index.js'
 import { field, listField, type FieldErrors } from '../../domain/validation.js'
 import { AdminAccountPage, AdminRemoveMemberPage, type AdminAccountFailure } from '../../views/pages/admin-account.js'
@@ -44,8 +43,6 @@ export function adminAccountRoutes(services: Services) {
     const realm = await realmOfPath(c, services)
     return { realm, org: await manage.orgForAdmin(realm, c.req.param('org_id') ?? '') }
   }
-
-  const record = (c: Context<AppEnv>, realm: Realm, event: Omit<EventInput, 'realmId' | 'adminId' | 'ip'>) => recordAdminEvent(c, services, { ...event, realmId: realm.id })
 
   const back = (c: Context<AppEnv>, realm: Realm, org: Org, done: Done) => c.redirect(`${adminUrl.realm(realm.id).account(org.id)}?done=${done}`, 303)
 
@@ -97,10 +94,8 @@ export function adminAccountRoutes(services: Services) {
   app.post('/admin/realms/:id/accounts/:org_id/name', async (c) => {
     const { realm, org } = await open(c)
     const name = field(await c.req.parseBody(), 'account_name')
-    const outcome = await manage.renameAsAdmin(realm, org.id, name, services.clock())
+    const outcome = await manage.renameAsAdmin(realm, org.id, name, adminActor(c), services.clock())
     if (!outcome.ok) return accountPage(c, realm, org.id, { failed: { form: 'name', errors: outcome.errors, values: { account_name: name } } })
-    const { before, after } = outcome.value
-    if (before !== after) await record(c, realm, { type: 'org.updated', orgId: org.id, data: { changed: ['name'], name: after, name_before: before } })
     return back(c, realm, org, 'name')
   })
 
@@ -108,17 +103,8 @@ export function adminAccountRoutes(services: Services) {
     const { realm, org } = await open(c)
     const membershipId = c.req.param('mb_id')
     const permissions = listField(await c.req.parseBody(), 'permissions')
-    const outcome = await manage.setPermissionsAsAdmin(realm, org.id, membershipId, permissions, services.clock())
+    const outcome = await manage.setPermissionsAsAdmin(realm, org.id, membershipId, permissions, adminActor(c), services.clock())
     if (!outcome.ok) return accountPage(c, realm, org.id, { failed: { form: `member:${membershipId}`, errors: outcome.errors, values: { permissions } } })
-    const { membership, after } = outcome.value
-    if (JSON.stringify(membership.permissions) !== JSON.stringify(after)) {
-      await record(c, realm, {
-        type: 'membership.updated',
-        userId: membership.userId,
-        orgId: org.id,
-        data: { membership_id: membership.id, permissions_before: membership.permissions, permissions: after },
-      })
-    }
     return back(c, realm, org, 'permissions')
   })
 
@@ -131,39 +117,31 @@ export function adminAccountRoutes(services: Services) {
     const { realm, org } = await open(c)
     const membershipId = c.req.param('mb_id')
     const confirmed = field(await c.req.parseBody(), 'confirm') === 'yes'
-    const outcome = await manage.removeAsAdmin(realm, org.id, membershipId, confirmed)
+    const outcome = await manage.removeAsAdmin(realm, org.id, membershipId, confirmed, adminActor(c), services.clock())
     if (!outcome.ok) return removePage(c, realm, org, membershipId, outcome.errors)
-    const removed = outcome.value
-    await record(c, realm, {
-      type: 'membership.deleted',
-      userId: removed.userId,
-      orgId: org.id,
-      data: { membership_id: removed.id, reason: 'removed', permissions: removed.permissions },
-    })
     return back(c, realm, org, 'removed')
   })
 
   app.post('/admin/realms/:id/accounts/:org_id/invitations/:nvt_id/revoke', async (c) => {
     const { realm, org } = await open(c)
     const id = c.req.param('nvt_id')
-    if (!(await services.invitations.revokeIn(realm, org, id, services.clock()))) {
+    if (!(await services.invitations.revokeIn(realm, org, id, adminActor(c), services.clock()))) {
       throw new AppError('not_found', 'That invitation was accepted or revoked meanwhile.')
     }
-    await record(c, realm, { type: 'invitation.org.revoked', orgId: org.id, data: { invitation_id: id } })
     return back(c, realm, org, 'revoked')
   })
 
   app.post('/admin/realms/:id/accounts/:org_id/close', async (c) => {
     const { realm, org } = await open(c)
     const confirmed = field(await c.req.parseBody(), 'confirm') === 'yes'
-    const outcome = await manage.closeAsAdmin(realm, org.id, confirmed, services.clock(), { adminId: c.get('admin').admin.id, ip: c.get('clientIp') })
+    const outcome = await manage.closeAsAdmin(realm, org.id, confirmed, adminActor(c), services.clock())
     if (!outcome.ok) return accountPage(c, realm, org.id, { failed: { form: 'close', errors: outcome.errors, values: {} } })
     return back(c, realm, org, 'closed')
   })
 
   app.post('/admin/realms/:id/accounts/:org_id/reopen', async (c) => {
     const { realm, org } = await open(c)
-    if (await manage.reopenAsAdmin(realm, org.id, services.clock())) await record(c, realm, { type: 'org.reopened', orgId: org.id })
+    await manage.reopenAsAdmin(realm, org.id, adminActor(c), services.clock())
     return back(c, realm, org, 'reopened')
   })
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordAdminEvent } from '../../http/events.js'
+import { adminActor } from '../../http/events.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Services } from '../../services/index.js'
 import { validateSettings, type Realm } from '../../domain/realm.js'
@@ -61,8 +61,8 @@ export function adminIntegrationRoutes(services: Services) {
     const url = settings.login_urls.at(-1)!
     // Already there (as typed, or the same once normalised): nothing to change.
     if (!realm.settings.login_urls.includes(url)) {
-      await updateRealmSettings(services, realm, settings, services.clock())
-      await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed: ['login_urls'], added_login_url: url } })
+      const change = { actor: adminActor(c), changed: ['login_urls'], data: { added_login_url: url } }
+      await updateRealmSettings(services, realm, settings, change, services.clock())
     }
     return c.redirect(`${adminUrl.realm(realm.id).integration}?added=${encodeURIComponent(url)}`, 303)
   })

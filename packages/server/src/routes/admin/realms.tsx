@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
-import { recordAdminEvent } from '../../http/events.js'
+import { adminActor } from '../../http/events.js'
 import { applyAssignments, SETTING_NAMES, type RealmSettings, type Realm } from '../../domain/realm.js'
-import { createRealm, updateRealmSettings } from '../../services/realms.js'
+import { createRealm, rotateRealmKey, updateRealmSettings } from '../../services/realms.js'
 import type { Services } from '../../services/index.js'
 import { field, type FieldErrors } from '../../domain/validation.js'
 import { AdminKeysPage, AdminRealmSettingsPage, AdminRealmsPage, settingText } from '../../views/pages/admin-realms.js'
@@ -36,13 +36,12 @@ export function adminRealmRoutes(services: Services) {
     const values = { name: field(form, 'name').slice(0, 300), loginrocket_url: field(form, 'loginrocket_url').slice(0, 300) }
     let realm: Realm
     try {
-      realm = await createRealm(services, values.name, values.loginrocket_url)
+      realm = await createRealm(services, values.name, values.loginrocket_url, adminActor(c))
     } catch (error) {
       const errors = fieldError(error, ['loginrocket_url', 'name'])
       if (!errors) throw error
       return renderPage(c, <AdminRealmsPage admin={signedInAdmin(c)} realms={await rows()} values={values} errors={errors} status={422} />, 422)
     }
-    await recordAdminEvent(c, services, { type: 'admin.realm.created', realmId: realm.id, data: { name: realm.name, loginrocket_url: realm.loginrocketUrl } })
     return c.redirect(adminUrl.realm(realm.id).settings, 303)
   })
 
@@ -67,8 +66,7 @@ export function adminRealmRoutes(services: Services) {
     const now = services.clock()
     const changed = SETTING_NAMES.filter((name) => JSON.stringify(settings[name]) !== JSON.stringify(realm.settings[name]))
     if (changed.length > 0) {
-      await updateRealmSettings(services, realm, settings, now)
-      await recordAdminEvent(c, services, { type: 'admin.realm.updated', realmId: realm.id, data: { changed } })
+      await updateRealmSettings(services, realm, settings, { actor: adminActor(c), changed }, now)
     }
     return c.redirect(`${adminUrl.realm(realm.id).settings}?saved=1`, 303)
   })
@@ -81,8 +79,7 @@ export function adminRealmRoutes(services: Services) {
 
   app.post('/admin/realms/:id/keys/rotate', async (c) => {
     const realm = await realmOfPath(c, services)
-    const fresh = await services.keys.rotate(realm, services.clock())
-    await recordAdminEvent(c, services, { type: 'admin.realm.key.rotated', realmId: realm.id, data: { kid: fresh.id } })
+    await rotateRealmKey(services, realm, adminActor(c), services.clock())
     return c.redirect(`${adminUrl.realm(realm.id).keys}?rotated=1`, 303)
   })
 

@@ -3,7 +3,7 @@ import type { Realm } from '../../domain/realm.js'
 import type { User } from '../../domain/user.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
-import { recordAdminEvent } from '../../http/events.js'
+import { adminActor, recordAdminEvent } from '../../http/events.js'
 import { sendPasswordReset, sendVerificationLink } from '../../services/account-mail.js'
 import { isOwner } from '../../domain/permissions.js'
 import { EDIT_FIELDS, pageNumber, type UserEdit } from '../../services/admin-users.js'
@@ -94,19 +94,15 @@ export function adminUserRoutes(services: Services) {
     const { realm, user } = await target(c)
     const form = await c.req.parseBody()
     const input = Object.fromEntries(EDIT_FIELDS.map((name) => [name, field(form, name).slice(0, KEEP)])) as unknown as UserEdit
-    const outcome = await services.adminUsers.update(realm, user, input, { ip: c.get('clientIp'), adminId: c.get('admin').admin.id }, services.clock())
+    const outcome = await services.adminUsers.update(realm, user, input, adminActor(c), services.clock())
     if (!outcome.ok) return userPage(c, realm, user, { edit: { values: { ...input }, errors: outcome.errors } }, 422)
-    const { changed } = outcome.value
-    if (changed.length > 0) await record(c, realm, user, { type: 'user.updated', data: { changed } })
     return backToUser(c, realm, user, 'saved')
   })
 
   /** Disables or enables; disabling ends every live session, each recorded as deleted by an admin. */
   async function setState(c: Context<AppEnv>, state: User['state']) {
     const { realm, user } = await target(c)
-    const ended = await services.adminUsers.setState(realm, user, state, services.clock())
-    if (state !== user.state) await record(c, realm, user, { type: 'user.updated', data: { changed: ['state'], state } })
-    for (const sessionId of ended) await record(c, realm, user, { type: 'session.deleted', sessionId, data: { reason: 'admin' } })
+    await services.adminUsers.setState(realm, user, state, adminActor(c), services.clock())
     return backToUser(c, realm, user, state === 'active' ? 'enabled' : 'disabled')
   }
   app.post('/admin/realms/:id/users/:user_id/disable', (c) => setState(c, 'inactive'))
@@ -114,19 +110,16 @@ export function adminUserRoutes(services: Services) {
 
   app.post('/admin/realms/:id/users/:user_id/sessions/revoke-all', async (c) => {
     const { realm, user } = await target(c)
-    for (const sessionId of await services.adminUsers.revokeAll(realm, user, services.clock())) {
-      await record(c, realm, user, { type: 'session.deleted', sessionId, data: { reason: 'admin' } })
-    }
+    await services.adminUsers.revokeAll(realm, user, adminActor(c), services.clock())
     return backToUser(c, realm, user, 'revoked_all')
   })
 
   app.post('/admin/realms/:id/users/:user_id/sessions/:session_id/revoke', async (c) => {
     const { realm, user } = await target(c)
     const sessionId = c.req.param('session_id')
-    if (!(await services.adminUsers.revokeSession(realm, user, sessionId, services.clock()))) {
+    if (!(await services.adminUsers.revokeSession(realm, user, sessionId, adminActor(c), services.clock()))) {
       throw new AppError('not_found', 'This user has no live session with this ID: it may have ended already.')
     }
-    await record(c, realm, user, { type: 'session.deleted', sessionId, data: { reason: 'admin' } })
     return backToUser(c, realm, user, 'revoked')
   })
 
@@ -167,7 +160,7 @@ export function adminUserRoutes(services: Services) {
         confirm_email: typed === '' ? 'Type the user’s email address to confirm.' : 'That is not the user’s email address.',
       })
     }
-    const removed = await services.adminUsers.remove(realm, user, { adminId: c.get('admin').admin.id, ip: c.get('clientIp') }, services.clock())
+    const removed = await services.adminUsers.remove(realm, user, adminActor(c), services.clock())
     if (!removed) throw new AppError('not_found', 'This realm has no user with this ID.')
     // The only owner of an account others share: the page says which, and that another owner comes first.
     if ('ownerOfOrgIds' in removed) return deletePage(c, realm, user, typed)

@@ -3,7 +3,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { throttled } from '../../http/throttle.js'
 import { invitationMailRule } from '../../http/throttle-rules.js'
-import { recordEvent } from '../../http/events.js'
+import { userActor } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { sendInvitation } from '../../services/invitation-mail.js'
 import { field, listField } from '../../domain/validation.js'
@@ -25,16 +25,9 @@ export function accountInvitationRoutes(services: Services) {
     const realm = c.get('realm')
     const form = await c.req.parseBody()
     const values = { email: field(form, 'email'), permissions: listField(form, 'permissions') }
-    const outcome = await services.invitations.create(realm, request.access, request.user, values, services.clock())
+    const outcome = await services.invitations.create(realm, request.access, request.user, values, userActor(c, request.user), services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'invite', errors: outcome.errors, values } })
     sendInvitation(services, realm, c.get('loginrocketUrl'), outcome.value, request.access.org, request.user, request.flow.hidden.redirect_uri)
-    const { invitation } = outcome.value
-    await recordEvent(c, services, {
-      type: 'invitation.org.created',
-      userId: request.user.id,
-      orgId: request.access.org.id,
-      data: { invitation_id: invitation.id, email: invitation.email, permissions: invitation.permissions },
-    })
     return backToAccount(c, request, 'invited')
   })
 
@@ -52,8 +45,7 @@ export function accountInvitationRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const id = c.req.param('id')
-    if (!(await services.invitations.revoke(c.get('realm'), request.access, id, services.clock()))) throw new AppError('not_found', GONE)
-    await recordEvent(c, services, { type: 'invitation.org.revoked', userId: request.user.id, orgId: request.access.org.id, data: { invitation_id: id } })
+    if (!(await services.invitations.revoke(c.get('realm'), request.access, id, userActor(c, request.user), services.clock()))) throw new AppError('not_found', GONE)
     return backToAccount(c, request, 'revoked')
   })
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordEvent } from '../../http/events.js'
+import { userActor } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
 import { field, listField } from '../../domain/validation.js'
@@ -28,9 +28,8 @@ export function accountManageRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const name = field(await c.req.parseBody(), 'account_name')
-    const outcome = await manage.rename(c.get('realm'), request.access, name, services.clock())
+    const outcome = await manage.rename(c.get('realm'), request.access, name, userActor(c, request.user), services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'name', errors: outcome.errors, values: { account_name: name } } })
-    await recordEvent(c, services, { type: 'org.updated', userId: request.user.id, orgId: request.access.org.id, data: { changed: ['name'], name } })
     return backToAccount(c, request, 'name')
   })
 
@@ -39,14 +38,8 @@ export function accountManageRoutes(services: Services) {
     if (request instanceof Response) return request
     const membershipId = c.req.param('mb_id')
     const permissions = listField(await c.req.parseBody(), 'permissions')
-    const outcome = await manage.setPermissions(c.get('realm'), request.user, request.access.org.id, membershipId, permissions, services.clock())
+    const outcome = await manage.setPermissions(c.get('realm'), request.user, request.access.org.id, membershipId, permissions, userActor(c, request.user), services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: `member:${membershipId}`, errors: outcome.errors, values: { permissions } } })
-    await recordEvent(c, services, {
-      type: 'membership.updated',
-      userId: outcome.value.userId,
-      orgId: outcome.value.orgId,
-      data: { membership_id: membershipId, permissions_before: outcome.value.permissions, permissions, by_user_id: request.user.id },
-    })
     return backToAccount(c, request, 'permissions')
   })
 
@@ -54,23 +47,16 @@ export function accountManageRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const membershipId = c.req.param('mb_id')
-    const outcome = await manage.remove(c.get('realm'), request.user, request.access.org.id, membershipId, services.clock())
+    const outcome = await manage.remove(c.get('realm'), request.user, request.access.org.id, membershipId, userActor(c, request.user), services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: `member:${membershipId}`, errors: outcome.errors, values: {} } })
-    await recordEvent(c, services, {
-      type: 'membership.deleted',
-      userId: outcome.value.userId,
-      orgId: outcome.value.orgId,
-      data: { membership_id: membershipId, reason: 'removed', by_user_id: request.user.id },
-    })
     return backToAccount(c, request, 'removed')
   })
 
   app.post('/accounts/:org_id/leave', async (c) => {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
-    const outcome = await manage.leave(c.get('realm'), request.user, request.access.org.id)
+    const outcome = await manage.leave(c.get('realm'), request.user, request.access.org.id, userActor(c, request.user), services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'leave', errors: outcome.errors, values: {} } })
-    await recordEvent(c, services, { type: 'membership.deleted', userId: request.user.id, orgId: outcome.value.orgId, data: { membership_id: outcome.value.id, reason: 'left' } })
     return toAccounts(c, request, 'left')
   })
 
@@ -78,7 +64,7 @@ export function accountManageRoutes(services: Services) {
     const request = await openAccount(c, services)
     if (request instanceof Response) return request
     const confirmed = field(await c.req.parseBody(), 'confirm') === 'yes'
-    const outcome = await manage.close(c.get('realm'), request.user, request.access.org.id, confirmed, services.clock(), c.get('clientIp'))
+    const outcome = await manage.close(c.get('realm'), request.user, request.access.org.id, confirmed, userActor(c, request.user), services.clock())
     if (!outcome.ok) return accountPage(c, services, request, { failed: { form: 'close', errors: outcome.errors, values: {} } })
     return toAccounts(c, request, 'closed')
   })

@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordEvent } from '../../http/events.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../domain/validation.js'
 import { EmailUndoPage } from '../../views/pages/email-undo.js'
@@ -36,7 +35,7 @@ export function emailUndoRoutes(services: Services) {
     const secret = field(await c.req.parseBody(), 'token')
     const outcome = await services.credentials.undoEmailChange(realm, secret, { ip: c.get('clientIp') }, services.clock())
     if (!outcome.ok && outcome.reason === 'unusable') return unusable(c)
-    const { user, email } = outcome
+    const { email } = outcome
     if (!outcome.ok) {
       return renderPage(c,
         <MessagePage realm={realm} title="This address can’t be put back" link={{ href: '/forgot', text: 'Reset your password' }}>
@@ -48,7 +47,6 @@ export function emailUndoRoutes(services: Services) {
         409,
       )
     }
-    await recordEvent(c, services, { type: 'user.updated', userId: user.id, data: { changed: ['email'], email, via: 'undo', other_sessions: 'ended', links: 'voided' } })
     // A new password next: whoever changed the address knew the old one.
     return c.redirect(`/reset?${new URLSearchParams({ token: outcome.resetSecret })}`, 303)
   })

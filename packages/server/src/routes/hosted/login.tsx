@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../../http/env.js'
 import { throttled } from '../../http/throttle.js'
 import { loginRule } from '../../http/throttle-rules.js'
-import { recordEvent } from '../../http/events.js'
+import { visitorActor } from '../../http/events.js'
 import { mustVerifyFirst } from '../../services/account-mail.js'
 import type { Services } from '../../services/index.js'
 import { field } from '../../domain/validation.js'
@@ -37,10 +37,8 @@ export function loginRoutes(services: Services) {
     const page = (status: 401 | 403, failure: string) =>
       renderPage(c, <LoginPage realm={realm} csrf={c.get('csrf')} email={email.slice(0, 300)} failure={failure} carry={flow.carry} hidden={flow.hidden} />, status)
 
-    const outcome = await services.users.login(realm, email, password, services.clock())
+    const outcome = await services.users.login(realm, email, password, visitorActor(c), services.clock())
     if (!outcome.ok) {
-      // Recorded for unknown emails too, so that the answer costs the same either way.
-      await recordEvent(c, services, { type: 'user.login.failed', userId: outcome.userId, data: { email: email.slice(0, 200), reason: outcome.reason } })
       return outcome.reason === 'inactive'
         ? page(403, 'This account has been disabled. Contact the app’s support to turn it back on.')
         : page(401, FAILED)

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../http/env.js'
-import { recordEvent } from '../../http/events.js'
+import { userActor } from '../../http/events.js'
 import { checkRedirectUri } from '../../http/redirect-uri.js'
 import type { Services } from '../../services/index.js'
 import { LogoutPage } from '../../views/pages/logout.js'
@@ -34,8 +34,7 @@ export function logoutRoutes(services: Services) {
   async function logOut(c: Context<AppEnv>, raw: string | undefined): Promise<Response> {
     const current = await browserLogin(c, services)
     if (current) {
-      await services.sessions.end(current.session, services.clock())
-      await recordEvent(c, services, { type: 'session.deleted', userId: current.user.id, sessionId: current.session.id, data: { reason: 'logout' } })
+      await services.sessions.logOut(current.session, userActor(c, current.user), services.clock())
     }
     forgetBrowser(c)
     const target = raw ? checkRedirectUri(c.get('realm'), raw) : null

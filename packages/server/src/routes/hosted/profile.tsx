@@ -4,7 +4,7 @@ import { AppError } from '../../errors/app-error.js'
 import type { AppEnv } from '../../http/env.js'
 import { throttled } from '../../http/throttle.js'
 import { passwordCheckRule } from '../../http/throttle-rules.js'
-import { recordEvent } from '../../http/events.js'
+import { recordEvent, userActor } from '../../http/events.js'
 import { requestEmailChange } from '../../services/email-change.js'
 import type { Services } from '../../services/index.js'
 import { outboxUrl } from '../../services/outbox.js'
@@ -49,14 +49,8 @@ export function profileRoutes(services: Services) {
     if (realm.settings.name_field === 'hidden') throw new AppError('not_found', 'There is no page at this address.')
     const form = await c.req.parseBody()
     const values = { first_name: field(form, 'first_name'), last_name: field(form, 'last_name') }
-    const outcome = await services.users.updateNames(realm, current.user, values.first_name, values.last_name, services.clock())
+    const outcome = await services.users.updateNames(realm, current.user, values.first_name, values.last_name, userActor(c, current.user), services.clock())
     if (!outcome.ok) return failed(c, flow, current.user, 'name', outcome.errors, values)
-    const changed = (['first_name', 'last_name'] as const).filter((name) => {
-      const before = name === 'first_name' ? current.user.firstName : current.user.lastName
-      const after = name === 'first_name' ? outcome.value.firstName : outcome.value.lastName
-      return before !== after
-    })
-    if (changed.length > 0) await recordEvent(c, services, { type: 'user.updated', userId: current.user.id, data: { changed } })
     return backToProfile(c, flow, 'name')
   })
 
