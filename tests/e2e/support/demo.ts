@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { alive, cleanEnv, cliPath, freePort, removeDir, repoRoot, run, sleep, tempDir, Running } from '../../../examples/express-guide/test/support/processes.js'
 import { freshPostgres } from '../../../packages/server/test/support/dialects.js'
 import { MailCatcher, type CaughtMail } from '../../../packages/server/test/support/mail-catcher.js'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from './browser.js'
 import { Undo } from './undo.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -130,4 +132,18 @@ function childPids(pid: number | undefined): number[] {
   } catch {
     return [] // ps found none (it exits 1 then)
   }
+}
+
+/** The demo and a Chromium, started together; when either fails, the other is stopped and the failure thrown. */
+export async function startDemoAndBrowser(dialect: Dialect): Promise<{ demo: Demo; browser: Browser }> {
+  const [started, launched] = await Promise.allSettled([startDemo(dialect), launchChromium()])
+  if (started.status === 'fulfilled' && launched.status === 'fulfilled') return { demo: started.value, browser: launched.value }
+  await Promise.allSettled([started.status === 'fulfilled' && started.value.close(), launched.status === 'fulfilled' && launched.value.close()])
+  throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason
+}
+
+/** Closes the browser and the demo, each even when the other fails; then throws the first failure. */
+export async function closeDemoAndBrowser(demo: Demo | undefined, browser: Browser | undefined): Promise<void> {
+  const outcomes = await Promise.allSettled([browser?.close(), demo?.close()])
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
 }

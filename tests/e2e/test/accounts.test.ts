@@ -6,8 +6,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../packages/server/test/support/dialects.js'
 import { linkIn } from '../../../packages/server/test/support/mail-catcher.js'
-import { desktop, fillSignupForm, launchChromium, newPerson, pageText, Shots, type Person } from '../support/browser.js'
-import { startDemo, type Demo } from '../support/demo.js'
+import { desktop, fillSignupForm, newPerson, pageText, Shots, type Person } from '../support/browser.js'
+import { closeDemoAndBrowser, startDemoAndBrowser, type Demo } from '../support/demo.js'
 
 describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the server (sqlite, multi-user realm) and the example app', () => {
   let demo: Demo
@@ -19,11 +19,7 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the
   let shots: Shots
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startDemo('sqlite'), launchChromium()])
-    if (started.status === 'fulfilled') demo = started.value
-    if (launched.status === 'fulfilled') browser = launched.value
-    if (started.status === 'rejected') throw started.reason
-    if (launched.status === 'rejected') throw launched.reason
+    ;({ demo, browser } = await startDemoAndBrowser('sqlite'))
     // Before anyone signs up: the server reads the realm's settings on every request.
     const settings = await demo.settings(
       'org_mode=multi_user',
@@ -36,8 +32,7 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('accounts in Chromium, against the
   })
 
   afterAll(async () => {
-    const outcomes = await Promise.allSettled([browser?.close(), demo?.close()])
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+    await closeDemoAndBrowser(demo, browser)
   })
 
   beforeEach((ctx) => {

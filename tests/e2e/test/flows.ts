@@ -4,8 +4,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../packages/server/test/support/dialects.js'
 import { linkIn } from '../../../packages/server/test/support/mail-catcher.js'
-import { desktop, fillSignupForm, focused, labelledInputIds, launchChromium, newPerson, pageText, Shots, unlabelledInputs, type Person } from '../support/browser.js'
-import { startDemo, type Demo, type Dialect } from '../support/demo.js'
+import { desktop, fillSignupForm, focused, labelledInputIds, newPerson, pageText, Shots, unlabelledInputs, type Person } from '../support/browser.js'
+import { closeDemoAndBrowser, startDemoAndBrowser, type Demo, type Dialect } from '../support/demo.js'
 
 /** Every flow on one database; AIRLOCK_TEST_DIALECTS=sqlite leaves PostgreSQL out. */
 export function defineFlows(dialect: Dialect): void {
@@ -18,17 +18,12 @@ export function defineFlows(dialect: Dialect): void {
 
     beforeAll(async () => {
       // Both at once: the browser starts while the server migrates.
-      const [started, launched] = await Promise.allSettled([startDemo(dialect), launchChromium()])
-      if (started.status === 'fulfilled') demo = started.value
-      if (launched.status === 'fulfilled') browser = launched.value
-      if (started.status === 'rejected') throw started.reason
-      if (launched.status === 'rejected') throw launched.reason
+      ;({ demo, browser } = await startDemoAndBrowser(dialect))
     })
 
     afterAll(async () => {
       // Each step runs even when one before it fails (or never started).
-      const outcomes = await Promise.allSettled([browser?.close(), demo?.close()])
-      for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+      await closeDemoAndBrowser(demo, browser)
     })
 
     /** A fresh browser profile (cookies and all). */

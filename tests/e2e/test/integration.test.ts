@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, cliPath, freePort, removeDir, repoRoot, run, Running, sleep, tempDir } from '../../../examples/express-guide/test/support/processes.js'
-import { desktop, fillSignupForm, launchChromium, newPerson, pageText, Shots } from '../support/browser.js'
-import { startDemo, type Demo } from '../support/demo.js'
+import { desktop, fillSignupForm, newPerson, pageText, Shots } from '../support/browser.js'
+import { startDemoAndBrowser, type Demo } from '../support/demo.js'
 
 const ADMIN = { email: 'portal.admin@example.com', password: 'portal admin password 1' }
 
@@ -24,11 +24,7 @@ describe('in Chromium: the admin portal walk-through, from the first admin to a 
   let appData: string | undefined
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startDemo('sqlite'), launchChromium()])
-    if (started.status === 'fulfilled') demo = started.value
-    if (launched.status === 'fulfilled') browser = launched.value
-    if (started.status === 'rejected') throw started.reason
-    if (launched.status === 'rejected') throw launched.reason
+    ;({ demo, browser } = await startDemoAndBrowser('sqlite'))
   })
 
   afterAll(async () => {

@@ -3,8 +3,8 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../packages/server/test/support/dialects.js'
-import { desktop, launchChromium, Shots } from '../support/browser.js'
-import { startDemo, type Demo } from '../support/demo.js'
+import { desktop, Shots } from '../support/browser.js'
+import { closeDemoAndBrowser, startDemoAndBrowser, type Demo } from '../support/demo.js'
 
 const PASSWORD = 'admin password 123'
 
@@ -13,16 +13,11 @@ describe.skipIf(!DIALECTS.includes('sqlite'))('the pages in Chromium (sqlite)', 
   let browser: Browser
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startDemo('sqlite'), launchChromium()])
-    if (started.status === 'fulfilled') demo = started.value
-    if (launched.status === 'fulfilled') browser = launched.value
-    if (started.status === 'rejected') throw started.reason
-    if (launched.status === 'rejected') throw launched.reason
+    ;({ demo, browser } = await startDemoAndBrowser('sqlite'))
   })
 
   afterAll(async () => {
-    const outcomes = await Promise.allSettled([browser?.close(), demo?.close()])
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+    await closeDemoAndBrowser(demo, browser)
   })
 
   /** Opens `path` on the server; the page's rendering mode, after a screenshot of it. */
