@@ -1,8 +1,7 @@
 // The app's own data: projects, each owned by an account (an AuthRocket/Airlock org) through ar_org_id,
 // as in the guide's "Connecting to your app's data". SQLite (better-sqlite3), in EXAMPLE_DATA/example.db.
-const fs = require('fs')
 const path = require('path')
-const Database = require('better-sqlite3')
+const { openDatabase } = require('./database')
 
 const NAME_MAX = 100
 
@@ -18,10 +17,7 @@ class InvalidProject extends Error {}
 class ProjectStore {
   /** @param {string} file */
   constructor(file) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    this.db = new Database(file)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('busy_timeout = 5000')
+    this.db = openDatabase(file)
     this.db.exec(`
       create table if not exists projects (
         id integer primary key,

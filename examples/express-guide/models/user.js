@@ -1,19 +1,15 @@
 // The app's own record of its users, keyed by the AuthRocket/Airlock user id (ar_user_id), as projects are keyed
 // by the account's id: a row is made the first time the app sees a user, so the home page can tell a user who
 // has just signed up ("Welcome") from one coming back ("Welcome back"). In the same SQLite file as the projects.
-const fs = require('fs')
 const path = require('path')
-const Database = require('better-sqlite3')
+const { openDatabase } = require('./database')
 const { dataDir } = require('./project')
 
 /** The users table in one SQLite file (created with its folder on first use). */
 class UserStore {
   /** @param {string} file */
   constructor(file) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    this.db = new Database(file)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('busy_timeout = 5000')
+    this.db = openDatabase(file)
     this.db.exec('create table if not exists users (ar_user_id text primary key, first_seen_at text not null)')
   }
 

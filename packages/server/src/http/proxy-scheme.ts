@@ -24,7 +24,8 @@ export function proxySchemeCheck(logger: Logger, publicUrl: string): ProxyScheme
       const forwarded = c.req.header('x-forwarded-proto')?.split(',').at(-1)?.trim().toLowerCase()
       if (problem === null && (forwarded === 'http' || forwarded === 'https')) {
         const served = c.get('loginrocketUrl')
-        if (new URL(served).protocol !== `${forwarded}:`) {
+        // A prefix test, not a URL parse: this runs on every proxied request while the setting is right.
+        if (!served.startsWith(`${forwarded}:`)) {
           const setting = served === publicUrl ? 'AIRLOCK_PUBLIC_URL' : `the LoginRocket URL of realm ${c.get('realm').id}`
           problem = `${setting} is ${served} but the proxy in front says browsers arrive over ${forwarded} (X-Forwarded-Proto): make them agree and restart`
           logger.error({ host: c.req.header('host') }, problem)
